@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+USAGE = """书香 Shuxiang — 中小学图书馆系统
+
+用法: shuxiang <命令> [选项]      每个命令都接受 --help
+
+  init                         建立/升级数据库，馆藏地点与中图法分类表
+  demo                         载入演示学校（数据库为空时）
+  serve [--host H] [--port P]  启动网站与 API（默认 http://127.0.0.1:8000）
+  import clc FILE              重新载入中图法分类表（CSV: code,name,parent_code）
+  reindex                      重建检索索引
+  user add USERNAME --role ROLE [--password P]
+                               添加用户（ROLE: librarian assistant homeroom teacher
+                               student viewer kiosk）
+  token USERNAME               为用户生成新的 API 令牌
+  manage …                     任意 Django 管理命令
+"""
+
+
+class Command(BaseCommand):
+    help = "List the shuxiang commands."
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        self.stdout.write(USAGE)

@@ -1,0 +1,74 @@
+"""The JSON API under /api/v1/ (DESIGN §4.2). Errors are {"error", "message"} with a 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from shuxiang.api.auth import TokenAuth
+from shuxiang.catalog.api import router as catalog_router
+from shuxiang.catalog.errors import CatalogError, DuplicateRecord
+
+api = NinjaAPI(
+    title="书香 Shuxiang API",
+    version="1",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"error": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for e in exc.errors[:5]:
+        where = ".".join(str(part) for part in e.get("loc", ()) if part not in ("body", "query"))
+        problems.append(f"{where}: {e.get('msg', '')}" if where else str(e.get("msg", "")))
+    return error(request, 422, "invalid_request", _("Invalid request: ") + "; ".join(problems))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "unauthorized", _("A valid API token is required."))
+
+
+@api.exception_handler(AuthorizationError)
+def on_forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error(request, 403, "forbidden", _("Your role may not do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", str(exc) or _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = getattr(exc, "code", "") or {403: "forbidden", 404: "not_found"}.get(
+        exc.status_code, "error"
+    )
+    return error(request, exc.status_code, code, str(exc.message))
+
+
+@api.exception_handler(CatalogError)
+def on_catalog_error(request: HttpRequest, exc: CatalogError) -> HttpResponse:
+    if isinstance(exc, DuplicateRecord):
+        return error(request, 409, exc.code, exc.message, existing=exc.existing_id)
+    status = 409 if exc.code.startswith("duplicate") else 422
+    return error(request, status, exc.code, exc.message)
+
+
+@api.get("/health", auth=None, tags=["system"])
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+api.add_router("/", catalog_router)

@@ -1,0 +1,58 @@
+"""The small named school every test starts from (healthchecks' alice/bob, our Lena/Ada/Tom)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.test import TestCase
+
+from shuxiang.accounts.models import ApiToken, User
+from shuxiang.catalog import services
+from shuxiang.catalog.models import Location, Record
+
+
+class BaseTestCase(TestCase):
+    lena: User
+    ada: User
+    tom: User
+    stacks: Location
+    reading_room: Location
+    journey: Record
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        services.ensure_default_locations()
+        cls.stacks = Location.objects.get(code="STACKS")
+        cls.reading_room = Location.objects.get(code="READING")
+        cls.lena = User.objects.create_user(
+            "lena",
+            password="lena-pass-1",
+            role=User.Role.LIBRARIAN,
+            display_name="李娜",
+            is_staff=True,
+        )
+        cls.ada = User.objects.create_user(
+            "ada", password="ada-pass-1", role=User.Role.STUDENT, display_name="王艾达"
+        )
+        cls.tom = User.objects.create_user(
+            "tom", password="tom-pass-1", role=User.Role.TEACHER, display_name="唐老师"
+        )
+        cls.journey = services.catalogue_record(
+            services.RecordData.with_authors(
+                "西游记",
+                ["吴承恩"],
+                publisher="人民文学出版社",
+                year=2019,
+                isbn="978-7-02-000220-7",
+                price=Decimal("45.00"),
+                class_number="I242.4",
+            ),
+            [services.ItemData(barcode="T0001"), services.ItemData(barcode="T0002")],
+            by=cls.lena,
+        )
+
+    def api_token(self, user: User) -> str:
+        return ApiToken.mint(user)[1]
+
+    def auth(self, user: User) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.api_token(user)}"}

@@ -1,0 +1,12 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from shuxiang.api.routes import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("shuxiang.accounts.urls")),
+    path("staff/catalog/", include("shuxiang.catalog.urls")),
+    path("", include("shuxiang.opac.urls")),
+]
