@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from shuxiang.catalog import views
 
@@ -6,4 +6,5 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("clc/", include("shuxiang.catalog.clc_urls")),
 ]
