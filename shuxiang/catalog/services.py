@@ -195,19 +195,22 @@ def catalogue_record(
 @transaction.atomic
 def update_record(record: Record, data: RecordData, *, by: User | None, via: str = "web") -> Record:
     data = validate(data)
-    old_class = record.class_number
+    old_class, old_call_number = record.class_number, record.call_number
     for name, value in vars(data).items():
-        setattr(record, name, value)
-    if record.class_number != old_class:
+        # A blank book number in the form means "keep it", not "erase it".
+        if name != "book_number" or value:
+            setattr(record, name, value)
+    if record.class_number != old_class and not data.book_number:
         # A new class means a new place on the shelf: a fresh 种次号 in the new class.
         record.book_number = assign_book_number(record.class_number) if record.class_number else ""
     _keys(record)
     record.save()
-    if record.class_number != old_class:
-        for item in record.items.all():
-            item.call_number = record.call_number
-            item.shelf_key = record.shelf_key
-            item.save(update_fields=["call_number", "shelf_key"])
+    if record.call_number != old_call_number:
+        # Copies that carried the record's call number follow it; a copy labelled apart keeps
+        # its own.
+        record.items.filter(call_number=old_call_number).update(
+            call_number=record.call_number, shelf_key=record.shelf_key
+        )
     search.index_record(record)
     AuditLog.record("record_updated", by=by, target=record, via=via)
     return record

@@ -10,13 +10,15 @@ from stdnum.exceptions import ValidationError
 from shuxiang.lib.text import to_halfwidth
 
 _JUNK = re.compile(r"[\s\-‐‑‒–—_]")
-_CANDIDATE = re.compile(r"(97[89][0-9]{10}|[0-9]{9}[0-9X])")
+_CANDIDATE = re.compile(r"(?<![0-9])(97[89][0-9]{10}|[0-9]{9}[0-9X])(?![0-9X])")
 
 
 def compact(value: str) -> str:
     """Strip everything but digits and X: 'ISBN 978-7-02-000220-7 (精装)' → '9787020002207'."""
     text = to_halfwidth(value).upper().replace("ISBN", "")
     text = _JUNK.sub("", text)
+    if re.fullmatch(r"[0-9X]*", text):
+        return text
     match = _CANDIDATE.search(text)
     return match.group(1) if match else re.sub(r"[^0-9X]", "", text)
 
