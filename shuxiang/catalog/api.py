@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from shuxiang.accounts.models import User
@@ -157,9 +157,10 @@ def _item_out(item: Item) -> dict[str, object]:
 
 
 @router.get("/records", response=SearchOut)
-def list_records(
-    request: HttpRequest, q: str = Query("", max_length=200), page: int = Query(1, ge=1, le=10000)
-) -> dict[str, object]:
+def list_records(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, object]:
+    if not 1 <= page <= 10000:
+        raise HttpError(422, "页码应在 1–10000 之间")
+    q = q[:200]
     found = search.search_records(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     records = {r.pk: r for r in queries.with_availability(Record.objects.filter(pk__in=found.ids))}
     results = [_record_out(records[i]) for i in found.ids if i in records]
@@ -182,7 +183,7 @@ def get_record(request: HttpRequest, record_id: int) -> dict[str, object]:
 
 
 @router.post("/records", response={201: CreatedOut})
-def create_record(request: HttpRequest, body: RecordIn) -> Status:
+def create_record(request: HttpRequest, body: RecordIn) -> Status[dict[str, object]]:
     user = request.user
     if not isinstance(user, User) or not user.can_catalogue:
         raise HttpError(403, "只有图书管理员可以编目")

@@ -81,3 +81,45 @@ class CreateRecordApiTests(BaseTestCase):
         r = self.client.get("/api/v1/items/NOPE", **self.auth(self.tom))
         self.assertEqual(r.status_code, 404)
         self.assertEqual(r.json()["error"], "not_found")
+
+
+class SearchApiTests(BaseTestCase):
+    def test_it_answers_in_the_documented_shape(self) -> None:
+        r = self.client.get("/api/v1/records?q=西游记", **self.auth(self.tom))
+        self.assertEqual(r.status_code, 200)
+        body = r.json()
+        self.assertEqual(body["count"], 1)
+        hit = body["results"][0]
+        self.assertEqual(
+            {k: hit[k] for k in ("title", "authors", "isbn", "call_number", "items_total")},
+            {
+                "title": "西游记",
+                "authors": ["吴承恩"],
+                "isbn": "9787020002207",
+                "call_number": "I242.4/1",
+                "items_total": 2,
+            },
+        )
+        self.assertEqual(hit["items_available"], 2)
+
+    def test_a_page_out_of_range_is_a_clear_422(self) -> None:
+        r = self.client.get("/api/v1/records?q=x&page=0", **self.auth(self.tom))
+        self.assertEqual(r.status_code, 422)
+        self.assertEqual(r.json()["error"], "invalid_request")
+
+    def test_a_non_numeric_page_is_a_json_422_not_a_500(self) -> None:
+        r = self.client.get("/api/v1/records?q=x&page=abc", **self.auth(self.tom))
+        self.assertEqual(r.status_code, 422)
+        self.assertIn("message", r.json())
+
+    def test_a_record_shows_its_copies(self) -> None:
+        r = self.client.get(f"/api/v1/records/{self.journey.pk}", **self.auth(self.tom))
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(sorted(i["barcode"] for i in r.json()["items"]), ["T0001", "T0002"])
+
+    def test_locations_include_the_stacks_and_a_room_only_reading_room(self) -> None:
+        r = self.client.get("/api/v1/locations", **self.auth(self.tom))
+        by_code = {loc["code"]: loc for loc in r.json()}
+        self.assertTrue(by_code["STACKS"]["lends"])
+        self.assertTrue(by_code["READING"]["room_only"])
+        self.assertIn("TEACHERS", by_code)
