@@ -155,6 +155,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Project-wide assets (vendored Bootstrap, our app.css/app.js) beside the apps' own.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Assets are served from the app folders (WHITENOISE_USE_FINDERS); set STATIC_ROOT to
 # collect them for another web server.
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or None

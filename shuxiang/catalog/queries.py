@@ -36,3 +36,28 @@ def with_availability(records: QuerySet[Record]) -> QuerySet[Record]:
             filter=Q(items__status=Item.Status.ON_SHELF),
         ),
     )
+
+
+def locations_by_record(record_ids: list[int]) -> dict[int, list[str]]:
+    """The names of the locations holding each record's copies, in location order."""
+    rows = (
+        Item.objects.filter(record_id__in=record_ids)
+        .exclude(status=Item.Status.WITHDRAWN)
+        .values_list("record_id", "location__name")
+        .order_by("location__position", "location__code")
+        .distinct()
+    )
+    out: dict[int, list[str]] = {}
+    for record_id, name in rows:
+        names = out.setdefault(record_id, [])
+        if name not in names:
+            names.append(name)
+    return out
+
+
+def shelf_list(class_prefix: str = "") -> QuerySet[Record]:
+    """Classified records in shelf order, optionally under one class (prefix of the number)."""
+    records = Record.objects.exclude(class_number="")
+    if class_prefix:
+        records = records.filter(class_number__startswith=class_prefix)
+    return with_availability(records).order_by("shelf_key", "id")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from shuxiang.test import BaseTestCase
+
+
+class LoginViewTests(BaseTestCase):
+    def test_the_login_page_is_in_chinese(self) -> None:
+        r = self.client.get("/accounts/login/")
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "用户名")
+        self.assertContains(r, "密码")
+        self.assertContains(r, 'autocomplete="current-password"')
+
+    def test_a_librarian_lands_on_cataloguing(self) -> None:
+        r = self.client.post("/accounts/login/", {"username": "lena", "password": "lena-pass-1"})
+        self.assertRedirects(r, "/staff/catalog/")
+
+    def test_a_student_lands_on_the_catalogue(self) -> None:
+        r = self.client.post("/accounts/login/", {"username": "ada", "password": "ada-pass-1"})
+        self.assertRedirects(r, "/")
+
+    def test_next_is_followed(self) -> None:
+        r = self.client.post(
+            "/accounts/login/",
+            {"username": "lena", "password": "lena-pass-1", "next": "/staff/catalog/shelf/"},
+        )
+        self.assertRedirects(r, "/staff/catalog/shelf/")
+
+    def test_a_wrong_password_is_explained(self) -> None:
+        r = self.client.post("/accounts/login/", {"username": "lena", "password": "nope"})
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "用户名或密码不对")
+        self.assertContains(r, 'value="lena"')
+
+    def test_logout_is_a_post(self) -> None:
+        self.client.force_login(self.lena)
+        self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)
+        r = self.client.post("/accounts/logout/")
+        self.assertRedirects(r, "/")
+        self.assertNotIn("_auth_user_id", self.client.session)
