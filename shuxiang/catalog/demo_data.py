@@ -5,7 +5,8 @@ demo carries no one else's catalogue data. The same count and seed always give t
 books, which lets the benchmarks rebuild a database and know what is in it.
 
 generate_records() yields plain dicts with the fields of services.RecordData plus "copies";
-plan_copies() says where each copy stands and how it came to the library.
+plan_copies() says where each copy stands and how it came to the library, received_on()
+when.
 """
 
 from __future__ import annotations
@@ -893,6 +894,7 @@ CLASSICS: tuple[tuple[str, str, str], ...] = (
 )
 CLASSIC_EDITIONS = ("青少年版", "注音版", "彩图版", "无障碍阅读", "原著", "插图本", "名家导读")
 
+HISTORY_DAYS = 12 * 365  # the demo library has been buying books for twelve years
 _DONOR_KINDS = ("家长", "校友", "教师", "家长委员会", "社区图书室", "爱心企业")
 
 
@@ -1131,20 +1133,25 @@ def donor(rng: random.Random) -> str:
     return kind
 
 
-def plan_copies(record: dict[str, Any], rng: random.Random, today: date) -> list[dict[str, Any]]:
-    """For each copy: location code, source, donor and the day it was received."""
-    year = int(record["year"])
-    first = min(max(date(year, 3, 1), today - timedelta(days=365 * 12)), today)
-    span = max((today - first).days, 1)
+def received_on(position: float, today: date) -> date:
+    """The day a title at position (0–1) of the collection's history came in.
+
+    Accession numbers grow with the date, as in a real item register (个别登记).
+    """
+    return today - timedelta(days=int(HISTORY_DAYS * (1 - position)))
+
+
+def plan_copies(record: dict[str, Any], rng: random.Random) -> list[dict[str, str]]:
+    """For each copy: location code, source (purchase or donation) and donor."""
+    location = location_for(record["class_number"])
     plans = []
     for _ in range(int(record["copies"])):
         donated = rng.random() < 0.12
         plans.append(
             {
-                "location": location_for(record["class_number"]),
+                "location": location,
                 "source": "donation" if donated else "purchase",
                 "donor": donor(rng) if donated else "",
-                "received_on": first + timedelta(days=rng.randrange(span)),
             }
         )
     return plans
