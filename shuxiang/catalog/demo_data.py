@@ -610,7 +610,7 @@ GENRES: tuple[Genre, ...] = (
             "中国{culture}的故事",
             "少年读{culture}",
             "{culture}里的中国",
-            "上下{num}千年",
+            "中国历史{num}讲",
         ),
         (
             "用孩子听得懂的语言讲述{dynasty}的历史人物和重大事件，配有地图和年表。",

@@ -1,0 +1,616 @@
+"""Run the benchmarks and write bench/results.json and bench/REPORT.md (`make bench`).
+
+    python -m bench.run               every benchmark, 100k and 1M records
+    python -m bench.run --quick       100k records only
+    python -m bench.run --only search_pg
+
+Each benchmark is a function registered with @benchmark("name") that takes the Context and
+returns Results. The Context builds (and caches under bench/data/) the databases and starts
+`shuxiang serve` against them, so a new benchmark only says what it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+RESULTS = BENCH / "results.json"
+REPORT = BENCH / "REPORT.md"
+
+SIZES = {"100k": 100_000, "1m": 1_000_000}
+SEED = 0
+DEFAULT_PG = "postgres://shuxiang:shuxiang@127.0.0.1:5432/shuxiang_bench"
+# Bump to throw away every cached database (e.g. when the loader's output changes meaning).
+CACHE_VERSION = "1"
+# Whatever decides the contents of a built database: a change here means a rebuild.
+CACHE_INPUTS = [
+    "shuxiang/catalog/migrations",
+    "shuxiang/accounts/migrations",
+    "shuxiang/catalog/models.py",
+    "shuxiang/catalog/search.py",
+    "shuxiang/catalog/demo.py",
+    "shuxiang/catalog/demo_data.py",
+    "shuxiang/lib",
+]
+BENCH_USER = "bench"
+BENCH_PASSWORD = "bench-password-1"
+QUERIES_PER_KIND = 30
+ROUNDS = 2
+SEARCH_GOAL_MS = 50.0
+KINDS = ("word", "author", "pinyin", "initials", "isbn", "class")
+DESCRIPTION = "Run the benchmarks; write bench/results.json and bench/REPORT.md."
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass
+class Result:
+    name: str
+    value: float
+    unit: str
+    goal: str = ""
+
+
+@dataclass
+class Database:
+    """A built database: what `shuxiang` needs in its environment to use it."""
+
+    label: str
+    env: dict[str, str]
+    stats: dict[str, Any]
+
+
+Benchmark = Callable[["Context"], list[Result]]
+REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
+    def register(fn: Benchmark) -> Benchmark:
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+class Context:
+    """Shared by the benchmarks of one run: databases, servers, the query mix, notes."""
+
+    def __init__(self, sizes: list[str], pg_url: str) -> None:
+        self.sizes = sizes
+        self.pg_url = pg_url
+        self.notes: list[str] = []
+        self._databases: dict[tuple[str, str], Database] = {}
+        self._servers: dict[str, tuple[subprocess.Popen[bytes], str, str]] = {}
+        self._pg: bool | None = None
+
+    def note(self, text: str) -> None:
+        print(f"  note: {text}", flush=True)
+        self.notes.append(text)
+
+    def sqlite(self, size: str) -> Database:
+        if ("sqlite", size) not in self._databases:
+            self._databases["sqlite", size] = build_sqlite(size)
+        return self._databases["sqlite", size]
+
+    def postgres(self, size: str) -> Database | None:
+        if not self.pg_reachable():
+            return None
+        if ("pg", size) not in self._databases:
+            self._databases["pg", size] = build_postgres(self.pg_url, size)
+        return self._databases["pg", size]
+
+    def pg_reachable(self) -> bool:
+        if self._pg is None:
+            self._pg = pg_version(self.pg_url) is not None
+            if not self._pg:
+                self.note(f"PostgreSQL not reachable at {_safe_url(self.pg_url)}: no _pg figures")
+        return self._pg
+
+    def server(self, db: Database) -> tuple[str, str]:
+        """The base URL of a server on db, and a bearer token for it; started once."""
+        if db.label not in self._servers:
+            self._servers[db.label] = start_server(db)
+        _, base, token = self._servers[db.label]
+        return base, token
+
+    def stop_servers(self) -> None:
+        for process, _, _ in self._servers.values():
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            if process.poll() is None:
+                process.kill()
+        self._servers.clear()
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+@benchmark("floor")
+def floor(ctx: Context) -> list[Result]:
+    """An empty request to the same server: what HTTP and the framework cost by themselves."""
+    base, token = ctx.server(ctx.sqlite(ctx.sizes[0]))
+    url = f"{base}/api/v1/health"
+    for _ in range(50):
+        get(url, token)
+    timings = [get(url, token)[0] for _ in range(300)]
+    return [Result("floor_p50_ms", round(statistics.median(timings), 2), "ms")]
+
+
+@benchmark("search")
+def search_sqlite(ctx: Context) -> list[Result]:
+    results = []
+    for size in ctx.sizes:
+        db = ctx.sqlite(size)
+        results += load_results(db, size, "")
+        results += measure_search(ctx, db, size, "")
+    return results
+
+
+@benchmark("search_pg")
+def search_postgres(ctx: Context) -> list[Result]:
+    results = []
+    for size in ctx.sizes:
+        db = ctx.postgres(size)
+        if db is None:
+            return []
+        results += load_results(db, size, "_pg")
+        results += measure_search(ctx, db, size, "_pg")
+    return results
+
+
+def load_results(db: Database, size: str, suffix: str) -> list[Result]:
+    rate = db.stats["records"] / max(db.stats["seconds"] - db.stats["index_seconds"], 1e-9)
+    return [
+        Result(f"load_records_per_s_{size}{suffix}", round(rate), "records/s"),
+        Result(f"index_build_s_{size}{suffix}", round(db.stats["index_seconds"], 1), "s"),
+    ]
+
+
+def measure_search(ctx: Context, db: Database, size: str, suffix: str) -> list[Result]:
+    base, token = ctx.server(db)
+    mix = query_mix()
+    print(f"  {db.label}: {len(mix)} queries x {ROUNDS} rounds", flush=True)
+    for _, q in mix[:: max(len(mix) // 40, 1)]:  # warm up the caches and the code paths
+        search(base, token, q)
+    timings: dict[str, list[float]] = {}
+    hits = 0
+    for _ in range(ROUNDS):
+        for kind, q in mix:
+            ms, count = search(base, token, q)
+            timings.setdefault(kind, []).append(ms)
+            hits += count > 0
+    everything = [ms for values in timings.values() for ms in values]
+    goal = f"< {SEARCH_GOAL_MS:g}"
+    results = [
+        Result(f"search_p50_ms_{size}{suffix}", percentile(everything, 50), "ms", goal),
+        Result(f"search_p95_ms_{size}{suffix}", percentile(everything, 95), "ms", goal),
+        Result(f"search_hits_{size}{suffix}", round(100 * hits / len(everything), 1), "%", "100"),
+    ]
+    for kind, values in timings.items():
+        results.append(
+            Result(f"search_p95_ms_{size}_{kind}{suffix}", percentile(values, 95), "ms", goal)
+        )
+    return results
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def query_mix(seed: int = SEED) -> list[tuple[str, str]]:
+    """The same queries every run: words, authors, pinyin, initials, ISBNs, class numbers.
+
+    Taken from the first 20,000 generated records, which every benchmark size contains.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    from shuxiang.catalog import demo_data
+    from shuxiang.lib import clc, isbn
+
+    records = list(demo_data.generate_records(20_000, seed))
+    rng = random.Random(42)
+    vocabulary = sorted(
+        {w for words in demo_data._W.values() for w in words if 2 <= len(w) <= 4}
+        | {topic for topic, _ in demo_data.SCIENCE_TOPICS if 2 <= len(topic) <= 4}
+    )
+
+    def word_of(title: str) -> str | None:
+        found = [w for w in vocabulary if w in title]
+        return rng.choice(found) if found else None
+
+    kinds: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    while any(len(v) < QUERIES_PER_KIND for v in kinds.values()):
+        record = rng.choice(records)
+        title = record["title"]
+        word = word_of(title)
+        author = record["contributors"][0]["name"]
+        _add(kinds["word"], word)
+        _add(kinds["author"], author if "·" not in author else None)
+        spoken = word if rng.random() < 0.5 else author
+        _add(
+            kinds["pinyin"], "".join(lazy_pinyin(spoken)) if spoken and "·" not in spoken else None
+        )
+        if len(title) <= 6 and title.isalpha():
+            _add(kinds["initials"], "".join(lazy_pinyin(title, style=Style.FIRST_LETTER)))
+        number = record["isbn"]
+        forms = [isbn.hyphenate(number), isbn.to_isbn10(number) or number]
+        _add(kinds["isbn"], forms[len(kinds["isbn"]) % 2])
+        prefixes = [a for a in clc.ancestors(record["class_number"]) if 2 <= len(a) <= 5]
+        _add(kinds["class"], rng.choice(prefixes) if prefixes else None)
+    return [(kind, q) for kind, values in kinds.items() for q in values]
+
+
+def _add(bucket: list[str], value: str | None) -> None:
+    if value and len(bucket) < QUERIES_PER_KIND and value not in bucket:
+        bucket.append(value)
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def get(url: str, token: str) -> tuple[float, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body: bytes = response.read()
+    return (time.perf_counter() - started) * 1000, body
+
+
+def search(base: str, token: str, q: str) -> tuple[float, int]:
+    ms, body = get(f"{base}/api/v1/records?q={urllib.parse.quote(q)}", token)
+    return ms, int(json.loads(body)["count"])
+
+
+def percentile(values: list[float], p: int) -> float:
+    if len(values) < 2:
+        return round(values[0], 2) if values else 0.0
+    return round(statistics.quantiles(values, n=100, method="inclusive")[p - 1], 2)
+
+
+def start_server(db: Database) -> tuple[subprocess.Popen[bytes], str, str]:
+    token = shuxiang(db, "token", BENCH_USER).strip().splitlines()[-1]
+    port = free_port()
+    log = open(DATA / f"server-{db.label.replace(' ', '-')}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shuxiang.cli", "serve", "--port", str(port)],
+        env=environment(db),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"shuxiang serve did not start, see {log.name}")
+        with contextlib.suppress(OSError):
+            get(f"{base}/api/v1/health", token)
+            return process, base, token
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"shuxiang serve did not answer within 60 s, see {log.name}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def cache_key(size: str) -> str:
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{SIZES[size]}|{SEED}".encode())
+    for name in CACHE_INPUTS:
+        path = ROOT / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_sqlite(size: str) -> Database:
+    key = cache_key(size)
+    path = DATA / f"sqlite-{size}-{key}.sqlite3"
+    stats_path = path.with_suffix(".json")
+    db = Database(f"sqlite {size}", {"DATABASE_URL": f"sqlite:///{path}"}, {})
+    if path.exists() and stats_path.exists():
+        print(f"  {db.label}: cached {path.name}", flush=True)
+        db.stats = json.loads(stats_path.read_text())
+        return db
+    for old in DATA.glob(f"sqlite-{size}-*"):
+        old.unlink()
+    building = path.with_name(path.name + ".building")
+    db.env["DATABASE_URL"] = f"sqlite:///{building}"
+    print(f"  {db.label}: building ({SIZES[size]:,} records) …", flush=True)
+    db.stats = populate(db, size)
+    # Fold the write-ahead log into the file, so that the file alone is the database.
+    with contextlib.closing(sqlite3.connect(building)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    building.rename(path)
+    db.env["DATABASE_URL"] = f"sqlite:///{path}"
+    stats_path.write_text(json.dumps(db.stats))
+    return db
+
+
+def build_postgres(base_url: str, size: str) -> Database:
+    import psycopg
+
+    key = cache_key(size)
+    parts = urllib.parse.urlsplit(base_url)
+    name = f"{parts.path.lstrip('/')}_{size}"
+    url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    db = Database(f"postgres {size}", {"DATABASE_URL": url}, {})
+    with psycopg.connect(_libpq(base_url), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row and row[0] and row[0].startswith(key + " "):
+            print(f"  {db.label}: cached database {name}", flush=True)
+            db.stats = json.loads(row[0][len(key) + 1 :])
+            return db
+        print(f"  {db.label}: building ({SIZES[size]:,} records) …", flush=True)
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    db.stats = populate(db, size)
+    with psycopg.connect(_libpq(base_url), autocommit=True) as conn:
+        comment = f"{key} {json.dumps(db.stats)}".replace("'", "''")
+        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
+    return db
+
+
+def populate(db: Database, size: str) -> dict[str, Any]:
+    shuxiang(db, "init", "--quiet")
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--load", str(SIZES[size]), "--seed", str(SEED)],
+        env=environment(db),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+    ).stdout.decode()
+    stats: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    shuxiang(db, "user", "add", BENCH_USER, "--role", "librarian", "--password", BENCH_PASSWORD)
+    print(
+        f"  {db.label}: {stats['records']:,} records, {stats['items']:,} items "
+        f"in {stats['seconds']:.0f} s (index {stats['index_seconds']:.0f} s)",
+        flush=True,
+    )
+    return stats
+
+
+def load_worker(records: int, seed: int) -> None:
+    """Runs in a child process whose environment points at the database being built."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuxiang.settings")
+    django.setup()
+    from shuxiang.catalog import demo
+
+    def progress(what: str) -> Callable[[int, int], None]:
+        shown = [-1]
+
+        def show(done: int, total: int) -> None:
+            # About every 5 %: enough to see it move, little enough for a log file.
+            step = done * 20 // max(total, 1)
+            if step != shown[0]:
+                shown[0] = step
+                print(f"  {what} {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+        return show
+
+    report = demo.load_demo(
+        records, seed=seed, progress=progress("records"), index_progress=progress("index")
+    )
+    print(json.dumps(asdict(report)))
+
+
+def environment(db: Database) -> dict[str, str]:
+    env = dict(os.environ, **db.env)
+    env["SHUXIANG_DATA_DIR"] = str(DATA / "home")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shuxiang.settings")
+    return env
+
+
+def shuxiang(db: Database, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "shuxiang.cli", *args],
+        env=environment(db),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+    )
+    return done.stdout.decode()
+
+
+def pg_version(url: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(_libpq(url), connect_timeout=3) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else None
+    except Exception:  # any failure means: no PostgreSQL figures this time
+        return None
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def _safe_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port or 5432}{parts.path}"
+
+
+# --------------------------------------------------------------------------- output
+
+
+def machine(pg_url: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = ""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f", {int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+    pg = pg_version(pg_url)
+    return (
+        f"{cpu}, {os.cpu_count()} cores{ram}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"PostgreSQL {pg or 'not reachable'}"
+    )
+
+
+def write_results(new: list[Result], ctx: Context) -> list[Result]:
+    """Merge into results.json: a partial run (--only, --quick) keeps the other figures."""
+    old: list[Result] = []
+    if RESULTS.exists():
+        old = [Result(**r) for r in json.loads(RESULTS.read_text()).get("results", [])]
+    fresh = {r.name for r in new}
+    merged = [r for r in old if r.name not in fresh] + new
+    document = {"machine": machine(ctx.pg_url), "results": [asdict(r) for r in merged]}
+    RESULTS.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    write_report(document, merged, ctx)
+    return merged
+
+
+def write_report(document: dict[str, Any], results: list[Result], ctx: Context) -> None:
+    floor_ms = next((r.value for r in results if r.name == "floor_p50_ms"), None)
+    headline = [r for r in results if r.name.startswith(("floor", "search_p50", "search_p95"))]
+    per_kind = [r for r in headline if any(f"_{kind}" in r.name for kind in KINDS)]
+    headline = [r for r in headline if r not in per_kind]
+    others = [r for r in results if r not in headline and r not in per_kind]
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Written by `python -m bench.run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"at commit `{_commit()}`.",
+        "",
+        f"**Machine:** {document['machine']}",
+        "",
+        f"**Floor** (GET /api/v1/health on the same server): "
+        f"{floor_ms if floor_ms is not None else '—'} ms at p50. Every HTTP figure below "
+        "includes it.",
+        "",
+        *_table("Search", headline),
+        *_table("Search p95 by kind of query", per_kind),
+        *_table("Loading and hits", others),
+        "## Notes",
+        "",
+        *([f"- {n}" for n in ctx.notes] or ["- (none)"]),
+        "",
+    ]
+    method = (BENCH / "README.md").read_text().split("<!-- report -->", 1)[-1]
+    lines += [method.split("<!-- /report -->", 1)[0].strip(), ""]
+    REPORT.write_text("\n".join(lines))
+
+
+def _table(title: str, results: list[Result]) -> list[str]:
+    def order(r: Result) -> tuple[bool, int, str]:
+        size = 0 if "_100k" in r.name else 1 if "_1m" in r.name else -1
+        return r.name.endswith("_pg"), size, r.name
+
+    lines = [f"## {title}", "", "| figure | value | unit | goal | met |", "|---|---:|---|---|---|"]
+    lines += [
+        f"| `{r.name}` | {r.value:g} | {r.unit} | {r.goal} | {_met(r)} |"
+        for r in sorted(results, key=order)
+    ]
+    return [*lines, ""] if results else []
+
+
+def _met(r: Result) -> str:
+    if r.goal.startswith("< "):
+        return "yes" if r.value < float(r.goal[2:]) else "**no**"
+    if r.goal:
+        return "yes" if r.value >= float(r.goal) else "**no**"
+    return ""
+
+
+def _commit() -> str:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True
+        ).stdout.decode()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *CACHE_INPUTS], cwd=ROOT, capture_output=True
+        ).stdout
+        return sha.strip() + (" + uncommitted changes to the measured code" if dirty else "")
+    return "unknown"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=DESCRIPTION)
+    parser.add_argument("--quick", action="store_true", help="100k records only")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(REGISTRY), help="run only this benchmark"
+    )
+    parser.add_argument("--load", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.load is not None:
+        load_worker(args.load, args.seed)
+        return
+
+    sys.path.insert(0, str(ROOT))
+    DATA.mkdir(parents=True, exist_ok=True)
+    sizes = ["100k"] if args.quick else list(SIZES)
+    ctx = Context(sizes, os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG)
+    results: list[Result] = []
+    load_before = os.getloadavg()[0]
+    try:
+        for name in args.only or list(REGISTRY):
+            print(f"== {name}", flush=True)
+            started = time.perf_counter()
+            got = REGISTRY[name](ctx)
+            for r in got:
+                print(f"  {r.name:<36} {r.value:>10g} {r.unit:<10} {r.goal}", flush=True)
+            print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+            results += got
+    finally:
+        ctx.stop_servers()
+    # Figures taken while other work shares the CPU are slower than the code is.
+    ctx.notes.append(
+        f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} "
+        f"at the end, on {os.cpu_count()} cores."
+    )
+    write_results(results, ctx)
+    print(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
