@@ -169,7 +169,7 @@ class RecordForm(StyledForm):
         label=_("Price"),
         max_length=30,
         required=False,
-        help_text=_("As printed, e.g. 28.00 or 28.00元."),
+        help_text=_("e.g. 28.00 or 28.00元"),
     )
     pages = forms.CharField(label=_("Pages"), max_length=100, required=False)
     series = forms.CharField(label=_("Series"), max_length=255, required=False)

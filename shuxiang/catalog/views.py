@@ -74,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
         existing = queries.find_duplicate(isbn13, "", "", "")
         if existing is not None:
             messages.info(request, _("This book is already catalogued: add a copy below."))
-            return redirect(f"{reverse('catalog:record', args=[existing.pk])}?add=1#add-copy")
+            return redirect(f"{reverse('catalog:record', args=[existing.pk])}?add=1")
         return redirect(f"{reverse('catalog:record_new')}?{urlencode({'isbn': isbn13})}")
     recent = queries.with_availability(Record.objects.order_by("-created_at", "-id"))[:RECENT]
     return render(request, "catalog/home.html", {"form": form, "recent": recent})
@@ -231,7 +231,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
             # Back to the same form, focused, so the next copy can be scanned at once.
-            return redirect(f"{reverse('catalog:record', args=[record.pk])}?add=1#add-copy")
+            return redirect(f"{reverse('catalog:record', args=[record.pk])}?add=1")
     return _render_detail(request, record, form, focus_copy=True)
 
 

@@ -18,7 +18,7 @@ class CatalogHomeViewTests(BaseTestCase):
         r = self.client.get("/staff/catalog/", {"isbn": "9787020002207"})
         self.assertRedirects(
             r,
-            f"/staff/catalog/records/{self.journey.pk}/?add=1#add-copy",
+            f"/staff/catalog/records/{self.journey.pk}/?add=1",
             fetch_redirect_response=False,
         )
         r = self.client.get(r["Location"])
@@ -27,7 +27,7 @@ class CatalogHomeViewTests(BaseTestCase):
 
     def test_a_known_isbn_is_found_in_any_form(self) -> None:
         r = self.client.get("/staff/catalog/", {"isbn": "ISBN 7-02-000220-X"})
-        self.assertRedirects(r, f"/staff/catalog/records/{self.journey.pk}/?add=1#add-copy")
+        self.assertRedirects(r, f"/staff/catalog/records/{self.journey.pk}/?add=1")
 
     def test_a_new_isbn_opens_the_record_form_with_it(self) -> None:
         r = self.client.get("/staff/catalog/", {"isbn": "7-5006-0846-2"})

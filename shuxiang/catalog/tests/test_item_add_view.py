@@ -30,7 +30,7 @@ class ItemAddViewTests(BaseTestCase):
         )
         self.assertRedirects(
             r,
-            f"/staff/catalog/records/{self.journey.pk}/?add=1#add-copy",
+            f"/staff/catalog/records/{self.journey.pk}/?add=1",
             fetch_redirect_response=False,
         )
         item = Item.objects.get(barcode="T0003")

@@ -130,7 +130,8 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var list = event.detail.target;
     if (list && list.hasAttribute && list.hasAttribute("data-clc-list")) {
-      list.hidden = !list.querySelector("[data-clc-code]");
+      // Shown whenever there is something to say, "no class matches" included.
+      list.hidden = !list.textContent.trim();
     }
   });
 
