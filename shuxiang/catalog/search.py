@@ -1,14 +1,47 @@
-"""Record search. PROVISIONAL: a plain LIKE search, to be replaced by the token index."""
+"""Record search over our own Chinese tokens (docs/search.md).
+
+shuxiang.lib.tokens cuts every record into CJK grams, pinyin, initials, ISBN and class-number
+tokens; this module stores them (an FTS5 table on SQLite, a tsvector column on PostgreSQL,
+both made by migration 0002) and answers queries in three tiers: the exact title, titles
+starting with the query, then the rest by relevance.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from shuxiang.catalog.models import Record
-from shuxiang.lib.text import clean
+from shuxiang.lib import tokens
+from shuxiang.lib.tokens import Query
+
+BATCH = 2000
+# Exact and prefix title matches looked up through Record.title_key; any beyond these are
+# still found, ranked by relevance with the rest.
+TITLE_TIER_MAX = 50
+# Above this many matches bm25 over the whole set costs more than a reader waits, and a
+# query this broad (one common character, one letter) has no meaningful order anyway:
+# the title column's matches come first, newest first, then the others.
+RANK_MAX = 20000
+
+_FIELDS = (
+    "id",
+    "title",
+    "subtitle",
+    "other_titles",
+    "parallel_titles",
+    "contributors",
+    "publisher",
+    "series",
+    "subjects",
+    "isbn",
+    "other_isbns",
+    "class_number",
+)
 
 
 @dataclass
@@ -17,22 +50,339 @@ class SearchResult:
     ids: list[int]
 
 
+@dataclass(frozen=True)
+class Document:
+    """A record's tokens, one space-separated string per weight class."""
+
+    title: str
+    authors: str
+    other: str
+    codes: str
+    variants: str
+
+
+def document(values: dict[str, Any]) -> Document:
+    """The tokens of one record, from its field values (as Record.objects.values gives)."""
+    titles = [values["title"], values["subtitle"], *values["other_titles"]]
+    titles += values["parallel_titles"]
+    names = [c.get("name", "") for c in values["contributors"] if isinstance(c, dict)]
+    other = [values["publisher"], values["series"], *values["subjects"]]
+    codes: list[str] = []
+    for number in [values["isbn"], *values["other_isbns"]]:
+        codes += tokens.isbn_tokens(number) if number else []
+    if values["class_number"]:
+        codes += tokens.class_tokens(values["class_number"])
+    variants: dict[str, None] = {}
+    columns = []
+    for texts in (titles, names, other):
+        found: dict[str, None] = {}
+        for text in texts:
+            if isinstance(text, str) and text:
+                field = tokens.text_tokens(text)
+                found.update(dict.fromkeys(field.main))
+                variants.update(dict.fromkeys(field.variants))
+        columns.append(" ".join(found))
+    title, authors, publisher = columns
+    codes_text = " ".join(dict.fromkeys(codes))
+    return Document(title, authors, publisher, codes_text, " ".join(variants))
+
+
 def index_record(record: Record) -> None:
     """Bring the search index up to date for one record (called by the catalogue services)."""
+    index_records([record])
+
+
+def index_records(records: Iterable[Record]) -> int:
+    """(Re)index these records as they are in memory; for loaders that save in bulk."""
+    rows = [_row({name: getattr(record, name) for name in _FIELDS}) for record in records]
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend = _backend()
+        backend.ensure(cursor)
+        for start in range(0, len(rows), BATCH):
+            backend.write(cursor, rows[start : start + BATCH], replace=True)
+    return len(rows)
 
 
 def remove_record(record_id: int) -> None:
     """Drop a record from the index."""
+    with connection.cursor() as cursor:
+        _backend().delete(cursor, [record_id])
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the whole index; returns the number of records indexed."""
-    return Record.objects.count()
+    """Rebuild the whole index; returns the number of records indexed.
+
+    One transaction: readers keep searching the old index until the new one is complete.
+    """
+    total = Record.objects.count()
+    done = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend = _backend()
+        backend.ensure(cursor)
+        backend.clear(cursor)
+        last = 0
+        while True:
+            values = list(
+                Record.objects.filter(pk__gt=last).order_by("pk").values(*_FIELDS)[:BATCH]
+            )
+            if not values:
+                break
+            backend.write(cursor, [_row(v) for v in values], replace=False)
+            last = values[-1]["id"]
+            done += len(values)
+            if progress is not None:
+                progress(done, max(total, done))
+        backend.optimize(cursor)
+    return done
+
+
+def _row(values: dict[str, Any]) -> tuple[int, str, str, str, str, str]:
+    doc = document(values)
+    return (values["id"], doc.title, doc.authors, doc.other, doc.codes, doc.variants)
 
 
 def search_records(query: str, *, limit: int = 20, offset: int = 0) -> SearchResult:
-    q = clean(query)
-    if not q:
+    parsed = tokens.parse_query(query)
+    if not parsed or limit <= 0:
         return SearchResult(0, [])
-    qs = Record.objects.filter(Q(title__icontains=q) | Q(isbn=q) | Q(class_number__startswith=q))
-    return SearchResult(qs.count(), list(qs.values_list("id", flat=True)[offset : offset + limit]))
+    backend = _backend()
+    with connection.cursor() as cursor:
+        count = backend.count(cursor, parsed)
+        if not count:
+            return SearchResult(0, [])
+        first = _title_tier(cursor, backend, parsed)
+        wanted = offset + limit
+        rest: list[int] = []
+        if wanted > len(first):
+            ranked = backend.ranked(cursor, parsed, wanted + len(first), count > RANK_MAX)
+            seen = set(first)
+            rest = [i for i in ranked if i not in seen]
+        page = (first + rest)[offset:wanted]
+    # The FTS5 trigger keeps SQLite's index free of deleted records; this guards against a
+    # table rebuilt without it (see docs/search.md).
+    existing = set(Record.objects.filter(pk__in=page).values_list("pk", flat=True))
+    return SearchResult(count, [i for i in page if i in existing])
+
+
+def _title_tier(cursor: CursorWrapper, backend: _Backend, parsed: Query) -> list[int]:
+    """Records whose whole title is the query, then those whose title starts with it."""
+    key = parsed.title_key
+    if not key:
+        return []
+    cursor.execute(
+        "SELECT id, title_key FROM catalog_record"
+        " WHERE title_key >= %s AND title_key < %s ORDER BY title_key, id LIMIT %s",
+        [key, key + "\U0010ffff", TITLE_TIER_MAX],
+    )
+    # The range may include keys that only sort between, under some collations.
+    found = [(k != key, len(k), k, i) for i, k in cursor.fetchall() if k.startswith(key)]
+    if not found:
+        return []
+    matching = backend.matching(cursor, parsed, [i for *_, i in found])
+    return [i for *_, i in sorted(found) if i in matching]
+
+
+class _Backend:
+    def ensure(self, cursor: CursorWrapper) -> None:
+        """Repair what a later table rebuild may have dropped."""
+
+    def clear(self, cursor: CursorWrapper) -> None:
+        raise NotImplementedError
+
+    def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
+        raise NotImplementedError
+
+    def write(
+        self,
+        cursor: CursorWrapper,
+        rows: list[tuple[int, str, str, str, str, str]],
+        *,
+        replace: bool,
+    ) -> None:
+        raise NotImplementedError
+
+    def optimize(self, cursor: CursorWrapper) -> None:
+        pass
+
+    def count(self, cursor: CursorWrapper, query: Query) -> int:
+        raise NotImplementedError
+
+    def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
+        raise NotImplementedError
+
+    def ranked(self, cursor: CursorWrapper, query: Query, limit: int, broad: bool) -> list[int]:
+        raise NotImplementedError
+
+
+class _Sqlite(_Backend):
+    TABLE = "catalog_record_search"
+
+    def ensure(self, cursor: CursorWrapper) -> None:
+        # Django rebuilds a SQLite table for most schema changes (copy, drop, rename), and
+        # dropping catalog_record drops its triggers.
+        cursor.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {self.TABLE}_delete AFTER DELETE ON catalog_record"
+            f" BEGIN DELETE FROM {self.TABLE} WHERE rowid = old.id; END"
+        )
+
+    def clear(self, cursor: CursorWrapper) -> None:
+        cursor.execute(f"DELETE FROM {self.TABLE}")
+
+    def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
+        if ids:
+            cursor.executemany(f"DELETE FROM {self.TABLE} WHERE rowid = %s", [(i,) for i in ids])
+
+    def write(
+        self,
+        cursor: CursorWrapper,
+        rows: list[tuple[int, str, str, str, str, str]],
+        *,
+        replace: bool,
+    ) -> None:
+        if replace:
+            self.delete(cursor, [r[0] for r in rows])
+        cursor.executemany(
+            f"INSERT INTO {self.TABLE}(rowid, title, authors, other, codes, variants)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+    def optimize(self, cursor: CursorWrapper) -> None:
+        # Merge the segments a bulk load leaves behind: fewer b-trees to probe per query.
+        cursor.execute(f"INSERT INTO {self.TABLE}({self.TABLE}) VALUES ('optimize')")
+
+    def count(self, cursor: CursorWrapper, query: Query) -> int:
+        cursor.execute(
+            f"SELECT count(*) FROM {self.TABLE} WHERE {self.TABLE} MATCH %s", [_fts5(query)]
+        )
+        return int(cursor.fetchone()[0])
+
+    def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            f"SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s AND rowid IN ({marks})",
+            [_fts5(query), *ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+    def ranked(self, cursor: CursorWrapper, query: Query, limit: int, broad: bool) -> list[int]:
+        match = _fts5(query)
+        if not broad:
+            return self._select(cursor, match, "rank", limit)
+        ids = self._select(cursor, f"title : ({match})", "rowid DESC", limit)
+        if len(ids) < limit:
+            others = f"({match}) NOT title : ({match})"
+            ids += self._select(cursor, others, "rowid DESC", limit - len(ids))
+        return ids
+
+    def _select(self, cursor: CursorWrapper, match: str, order: str, limit: int) -> list[int]:
+        cursor.execute(
+            f"SELECT rowid FROM {self.TABLE} WHERE {self.TABLE} MATCH %s ORDER BY {order} LIMIT %s",
+            [match, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fts5(query: Query) -> str:
+    # Every token is [a-z0-9] or CJK, so quoting cannot be escaped by anything the reader
+    # typed: FTS5 operators in the input never reach this string.
+    def alternative(a: tokens.Alternative) -> str:
+        return f'"{a.token}"' + ("*" if a.prefix else "")
+
+    terms = []
+    for term in query.terms:
+        alternatives = [alternative(a) for a in term.alternatives]
+        terms.append(
+            alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
+        )
+    return " AND ".join(terms)
+
+
+class _Postgres(_Backend):
+    # Codes share C with publisher and series: an ISBN or class match picks records out
+    # and does not need to rank them. D holds the heteronym variants, all but unweighted.
+    VECTOR = (
+        "setweight(to_tsvector('simple', {0}.title), 'A')"
+        " || setweight(to_tsvector('simple', {0}.authors), 'B')"
+        " || setweight(to_tsvector('simple', {0}.other || ' ' || {0}.codes), 'C')"
+        " || setweight(to_tsvector('simple', {0}.variants), 'D')"
+    )
+    WEIGHTS = "{0.01, 0.15, 0.4, 1.0}"
+
+    def clear(self, cursor: CursorWrapper) -> None:
+        cursor.execute(
+            "UPDATE catalog_record SET search_document = NULL WHERE search_document IS NOT NULL"
+        )
+
+    def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
+        if ids:
+            cursor.execute(
+                "UPDATE catalog_record SET search_document = NULL WHERE id = ANY(%s)", [ids]
+            )
+
+    def write(
+        self,
+        cursor: CursorWrapper,
+        rows: list[tuple[int, str, str, str, str, str]],
+        *,
+        replace: bool,
+    ) -> None:
+        if not rows:
+            return
+        columns = list(zip(*rows, strict=True))
+        cursor.execute(
+            f"UPDATE catalog_record AS r SET search_document = {self.VECTOR.format('v')}"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            " AS v(id, title, authors, other, codes, variants) WHERE r.id = v.id",
+            [list(c) for c in columns],
+        )
+
+    def count(self, cursor: CursorWrapper, query: Query) -> int:
+        cursor.execute(
+            "SELECT count(*) FROM catalog_record WHERE search_document @@ to_tsquery('simple', %s)",
+            [_tsquery(query)],
+        )
+        return int(cursor.fetchone()[0])
+
+    def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
+        cursor.execute(
+            "SELECT id FROM catalog_record WHERE id = ANY(%s)"
+            " AND search_document @@ to_tsquery('simple', %s)",
+            [ids, _tsquery(query)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+    def ranked(self, cursor: CursorWrapper, query: Query, limit: int, broad: bool) -> list[int]:
+        order = (
+            "(search_document @@ q2) DESC, id DESC"
+            if broad
+            else f"ts_rank('{self.WEIGHTS}', search_document, q, 1) DESC, id DESC"
+        )
+        cursor.execute(
+            "SELECT id FROM catalog_record, to_tsquery('simple', %s) q, to_tsquery('simple', %s) q2"
+            f" WHERE search_document @@ q ORDER BY {order} LIMIT %s",
+            [_tsquery(query), _tsquery(query, weights="A"), limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _tsquery(query: Query, weights: str = "") -> str:
+    def alternative(a: tokens.Alternative) -> str:
+        suffix = ":" + ("*" if a.prefix else "") + weights if a.prefix or weights else ""
+        return f"'{a.token}'{suffix}"
+
+    terms = []
+    for term in query.terms:
+        alternatives = [alternative(a) for a in term.alternatives]
+        terms.append(alternatives[0] if len(alternatives) == 1 else f"({' | '.join(alternatives)})")
+    return " & ".join(terms)
+
+
+_BACKENDS: dict[str, _Backend] = {"sqlite": _Sqlite(), "postgresql": _Postgres()}
+
+
+def _backend() -> _Backend:
+    try:
+        return _BACKENDS[connection.vendor]
+    except KeyError:
+        raise NotImplementedError(f"search is not available on {connection.vendor}") from None
