@@ -225,6 +225,7 @@ class RecordForm(StyledForm):
         attrs["data-clc-input"] = ""
         try:
             url = reverse("catalog:clc_pick")
+            attrs["data-clc-check"] = reverse("catalog:clc_check")
         except NoReverseMatch:
             return
         attrs.update(

@@ -95,6 +95,7 @@ class RecordNewViewTests(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertContains(r, "这个字段是必填项")
         self.assertContains(r, "is-invalid")
+        self.assertContains(r, "尚未保存：请修改标红的栏目")
 
     def test_service_errors_are_shown_next_to_their_field(self) -> None:
         r = self.client.post(URL, form_data(class_number="W12"))

@@ -119,6 +119,57 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  /* [data-clc-check=URL]: once a class number is entered, say what it is (its name and
+     place in the table) or why it is wrong, before the form is saved. */
+  function clcCheck(input) {
+    var url = input.getAttribute("data-clc-check");
+    var box = input.closest("[data-clc]");
+    var out = box && box.querySelector("[data-clc-chosen]");
+    if (!url || !out) {
+      return;
+    }
+    var value = input.value.trim();
+    out.className = "sx-clc-name";
+    out.textContent = "";
+    if (!value) {
+      return;
+    }
+    fetch(url + "?code=" + encodeURIComponent(value), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (result) {
+        if (!result || input.value.trim() !== value) {
+          return;
+        }
+        var names = (result.breadcrumb || []).map(function (c) {
+          return c.name;
+        });
+        if (!result.valid) {
+          out.className = "sx-clc-name text-danger";
+          out.textContent = result.message + (result.suggestion ? "（" + result.suggestion + "？）" : "");
+        } else if (result.warning) {
+          out.className = "sx-clc-name text-warning-emphasis";
+          out.textContent = result.warning;
+        } else {
+          out.textContent = names.join(" › ");
+        }
+      })
+      .catch(function () {});
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-clc-check]")) {
+      clcCheck(event.target);
+    }
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-clc-check]"), function (input) {
+    if (input.value.trim()) {
+      clcCheck(input);
+    }
+  });
+
   // htmx would send the field under its own name (class_number); the picker wants ?q=.
   document.addEventListener("htmx:configRequest", function (event) {
     var input = event.detail.elt;
