@@ -499,7 +499,14 @@ def write_results(new: list[Result], ctx: Context) -> list[Result]:
     if RESULTS.exists():
         old = [Result(**r) for r in json.loads(RESULTS.read_text()).get("results", [])]
     fresh = {r.name for r in new}
-    merged = [r for r in old if r.name not in fresh] + new
+    kept = [r for r in old if r.name not in fresh]
+    if kept:
+        ctx.notes.append(
+            "Not measured in this run, kept from the previous results.json: "
+            + ", ".join(f"`{r.name}`" for r in kept)
+            + "."
+        )
+    merged = kept + new
     document = {"machine": machine(ctx.pg_url), "results": [asdict(r) for r in merged]}
     RESULTS.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     write_report(document, merged, ctx)

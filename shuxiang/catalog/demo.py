@@ -115,10 +115,9 @@ class _Loader:
     def __init__(self, seed: int, today: date) -> None:
         if connection.vendor == "postgresql":
             # Ids are chosen here, so no one else may add records or copies meanwhile.
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Record, Item))
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "LOCK TABLE catalog_record, catalog_item IN SHARE ROW EXCLUSIVE MODE"
-                )
+                cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         self.today = today
         self.rng = random.Random(seed + 2)
         self.locations = dict(Location.objects.values_list("code", "pk"))
