@@ -262,7 +262,15 @@ def load_rows(rows: Iterable[Row], progress: Progress | None = None) -> int:
             done += len(batch)
             if progress:
                 progress(done, total)
+    _analyze()
     return total
+
+
+def _analyze() -> None:
+    # Fresh statistics, or PostgreSQL plans the first lookups as if the table were empty.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ClcClass._meta.db_table)}")
 
 
 def _clear_table() -> None:
