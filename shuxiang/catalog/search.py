@@ -74,11 +74,13 @@ def document(values: dict[str, Any]) -> Document:
         codes += tokens.class_tokens(values["class_number"])
     variants: dict[str, None] = {}
     columns = []
-    for texts in (titles, names, other):
+    # Pinyin is for what readers type from memory, titles and authors; publishers, series
+    # and subjects are matched by their characters (and it keeps the index a third smaller).
+    for texts, pinyin in ((titles, True), (names, True), (other, False)):
         found: dict[str, None] = {}
         for text in texts:
             if isinstance(text, str) and text:
-                field = tokens.text_tokens(text)
+                field = tokens.text_tokens(text, pinyin=pinyin)
                 found.update(dict.fromkeys(field.main))
                 variants.update(dict.fromkeys(field.variants))
         columns.append(" ".join(found))
@@ -226,7 +228,15 @@ class _Sqlite(_Backend):
         )
 
     def clear(self, cursor: CursorWrapper) -> None:
-        cursor.execute(f"DELETE FROM {self.TABLE}")
+        # FTS5 deletes row by row, as slowly as it inserts: drop the table and make it
+        # again exactly as migration 0002 (or a later one) defined it, options included.
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [self.TABLE])
+        create = cursor.fetchone()[0]
+        cursor.execute(f"SELECT k, v FROM {self.TABLE}_config WHERE k != 'version'")
+        config = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {self.TABLE}")
+        cursor.execute(create)
+        cursor.executemany(f"INSERT INTO {self.TABLE}({self.TABLE}, rank) VALUES (%s, %s)", config)
 
     def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
         if ids:
@@ -286,16 +296,21 @@ class _Sqlite(_Backend):
 def _fts5(query: Query) -> str:
     # Every token is [a-z0-9] or CJK, so quoting cannot be escaped by anything the reader
     # typed: FTS5 operators in the input never reach this string.
-    def alternative(a: tokens.Alternative) -> str:
-        return f'"{a.token}"' + ("*" if a.prefix else "")
+    def token(t: tokens.Token) -> str:
+        return f'"{t.text}"' + ("*" if t.prefix else "")
 
-    terms = []
-    for term in query.terms:
-        alternatives = [alternative(a) for a in term.alternatives]
-        terms.append(
-            alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
-        )
-    return " AND ".join(terms)
+    return _render(query, token, " AND ", " OR ")
+
+
+def _render(query: Query, token: Callable[[tokens.Token], str], and_: str, or_: str) -> str:
+    def group(parts: list[str], operator: str) -> str:
+        return parts[0] if len(parts) == 1 else "(" + operator.join(parts) + ")"
+
+    terms = [
+        group([group([token(t) for t in alt], and_) for alt in term.alternatives], or_)
+        for term in query.terms
+    ]
+    return and_.join(terms)
 
 
 class _Postgres(_Backend):
@@ -367,15 +382,11 @@ class _Postgres(_Backend):
 
 
 def _tsquery(query: Query, weights: str = "") -> str:
-    def alternative(a: tokens.Alternative) -> str:
-        suffix = ":" + ("*" if a.prefix else "") + weights if a.prefix or weights else ""
-        return f"'{a.token}'{suffix}"
+    def token(t: tokens.Token) -> str:
+        flags = ("*" if t.prefix else "") + weights
+        return f"'{t.text}'" + (f":{flags}" if flags else "")
 
-    terms = []
-    for term in query.terms:
-        alternatives = [alternative(a) for a in term.alternatives]
-        terms.append(alternatives[0] if len(alternatives) == 1 else f"({' | '.join(alternatives)})")
-    return " & ".join(terms)
+    return _render(query, token, " & ", " | ")
 
 
 _BACKENDS: dict[str, _Backend] = {"sqlite": _Sqlite(), "postgresql": _Postgres()}
