@@ -8,7 +8,11 @@ starting with the query, then the rest by relevance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +27,17 @@ BATCH = 2000
 # Exact and prefix title matches looked up through Record.title_key; any beyond these are
 # still found, ranked by relevance with the rest.
 TITLE_TIER_MAX = 50
-# Above this many matches bm25 over the whole set costs more than a reader waits, and a
-# query this broad (one common character, one letter) has no meaningful order anyway:
-# the title column's matches come first, newest first, then the others.
-RANK_MAX = 20000
+# bm25 costs about 8 µs a match on SQLite (it reads each row's length), so above this
+# many matches it would cost more than a reader waits; a query that broad (one common
+# word, one letter) has no telling order anyway. Those list the title column's matches
+# first, newest first, then the others, which both databases do without sorting.
+RANK_MAX = 1500
+# From this many records a rebuild cuts tokens in worker processes (starting them costs
+# about a second).
+PARALLEL_MIN = 20000
+
+# A record's id and its tokens per column: title, authors, other, codes, variants.
+Row = tuple[int, str, str, str, str, str]
 
 _FIELDS = (
     "id",
@@ -50,43 +61,25 @@ class SearchResult:
     ids: list[int]
 
 
-@dataclass(frozen=True)
-class Document:
-    """A record's tokens, one space-separated string per weight class."""
-
-    title: str
-    authors: str
-    other: str
-    codes: str
-    variants: str
-
-
-def document(values: dict[str, Any]) -> Document:
+def document(values: dict[str, Any]) -> tokens.Document:
     """The tokens of one record, from its field values (as Record.objects.values gives)."""
-    titles = [values["title"], values["subtitle"], *values["other_titles"]]
-    titles += values["parallel_titles"]
-    names = [c.get("name", "") for c in values["contributors"] if isinstance(c, dict)]
-    other = [values["publisher"], values["series"], *values["subjects"]]
-    codes: list[str] = []
-    for number in [values["isbn"], *values["other_isbns"]]:
-        codes += tokens.isbn_tokens(number) if number else []
-    if values["class_number"]:
-        codes += tokens.class_tokens(values["class_number"])
-    variants: dict[str, None] = {}
-    columns = []
-    # Pinyin is for what readers type from memory, titles and authors; publishers, series
-    # and subjects are matched by their characters (and it keeps the index a third smaller).
-    for texts, pinyin in ((titles, True), (names, True), (other, False)):
-        found: dict[str, None] = {}
-        for text in texts:
-            if isinstance(text, str) and text:
-                field = tokens.text_tokens(text, pinyin=pinyin)
-                found.update(dict.fromkeys(field.main))
-                variants.update(dict.fromkeys(field.variants))
-        columns.append(" ".join(found))
-    title, authors, publisher = columns
-    codes_text = " ".join(dict.fromkeys(codes))
-    return Document(title, authors, publisher, codes_text, " ".join(variants))
+    return tokens.document(_description(values))
+
+
+def _description(values: dict[str, Any]) -> tokens.Description:
+    def texts(*items: object) -> tuple[str, ...]:
+        return tuple(item for item in items if isinstance(item, str) and item)
+
+    people = [c.get("name") for c in values["contributors"] if isinstance(c, dict)]
+    return tokens.Description(
+        titles=texts(
+            values["title"], values["subtitle"], *values["other_titles"], *values["parallel_titles"]
+        ),
+        names=texts(*people),
+        other=texts(values["publisher"], values["series"], *values["subjects"]),
+        isbns=texts(values["isbn"], *values["other_isbns"]),
+        class_number=values["class_number"] or "",
+    )
 
 
 def index_record(record: Record) -> None:
@@ -96,7 +89,10 @@ def index_record(record: Record) -> None:
 
 def index_records(records: Iterable[Record]) -> int:
     """(Re)index these records as they are in memory; for loaders that save in bulk."""
-    rows = [_row({name: getattr(record, name) for name in _FIELDS}) for record in records]
+    rows = [
+        _row(record.pk, document({name: getattr(record, name) for name in _FIELDS}))
+        for record in records
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         backend = _backend()
         backend.ensure(cursor)
@@ -122,25 +118,56 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
         backend = _backend()
         backend.ensure(cursor)
         backend.clear(cursor)
-        last = 0
-        while True:
-            values = list(
-                Record.objects.filter(pk__gt=last).order_by("pk").values(*_FIELDS)[:BATCH]
-            )
-            if not values:
-                break
-            backend.write(cursor, [_row(v) for v in values], replace=False)
-            last = values[-1]["id"]
-            done += len(values)
+        for ids, docs in _tokenized(_batches(), parallel=total >= PARALLEL_MIN):
+            backend.write(cursor, [_row(i, d) for i, d in zip(ids, docs, strict=True)])
+            done += len(ids)
             if progress is not None:
                 progress(done, max(total, done))
         backend.optimize(cursor)
     return done
 
 
-def _row(values: dict[str, Any]) -> tuple[int, str, str, str, str, str]:
-    doc = document(values)
-    return (values["id"], doc.title, doc.authors, doc.other, doc.codes, doc.variants)
+def _batches() -> Iterator[list[dict[str, Any]]]:
+    last = 0
+    while True:
+        values = list(Record.objects.filter(pk__gt=last).order_by("pk").values(*_FIELDS)[:BATCH])
+        if not values:
+            return
+        yield values
+        last = values[-1]["id"]
+
+
+def _tokenized(
+    batches: Iterator[list[dict[str, Any]]], *, parallel: bool
+) -> Iterator[tuple[list[int], list[tokens.Document]]]:
+    """Each batch's record ids and documents, in order.
+
+    In parallel, other processes cut the tokens (pinyin is pure Python and as slow as the
+    database's inserts) while this one reads and writes; spawned, not forked, so that no
+    database connection is shared.
+    """
+    workers = (os.cpu_count() or 1) - 1
+    if not parallel or workers < 1:
+        for values in batches:
+            yield [v["id"] for v in values], [document(v) for v in values]
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[tuple[list[int], Future[list[tokens.Document]]]] = deque()
+        for values in batches:
+            work = [_description(v) for v in values]
+            pending.append(([v["id"] for v in values], pool.submit(tokens.documents, work)))
+            # A few batches ahead keep the workers busy without holding the catalogue in memory.
+            if len(pending) > 2 * workers:
+                ids, future = pending.popleft()
+                yield ids, future.result()
+        while pending:
+            ids, future = pending.popleft()
+            yield ids, future.result()
+
+
+def _row(record_id: int, doc: tokens.Document) -> Row:
+    return (record_id, doc.title, doc.authors, doc.other, doc.codes, doc.variants)
 
 
 def search_records(query: str, *, limit: int = 20, offset: int = 0) -> SearchResult:
@@ -197,9 +224,9 @@ class _Backend:
     def write(
         self,
         cursor: CursorWrapper,
-        rows: list[tuple[int, str, str, str, str, str]],
+        rows: list[Row],
         *,
-        replace: bool,
+        replace: bool = False,
     ) -> None:
         raise NotImplementedError
 
@@ -245,9 +272,9 @@ class _Sqlite(_Backend):
     def write(
         self,
         cursor: CursorWrapper,
-        rows: list[tuple[int, str, str, str, str, str]],
+        rows: list[Row],
         *,
-        replace: bool,
+        replace: bool = False,
     ) -> None:
         if replace:
             self.delete(cursor, [r[0] for r in rows])
@@ -338,9 +365,9 @@ class _Postgres(_Backend):
     def write(
         self,
         cursor: CursorWrapper,
-        rows: list[tuple[int, str, str, str, str, str]],
+        rows: list[Row],
         *,
-        replace: bool,
+        replace: bool = False,
     ) -> None:
         if not rows:
             return

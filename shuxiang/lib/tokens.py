@@ -346,6 +346,63 @@ def class_tokens(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# -- a whole record -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Description:
+    """What of a bibliographic record is searched, as plain values."""
+
+    titles: tuple[str, ...]
+    names: tuple[str, ...]
+    other: tuple[str, ...]  # publisher, series, subjects
+    isbns: tuple[str, ...]
+    class_number: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A record's tokens, one space-separated string per weight class."""
+
+    title: str
+    authors: str
+    other: str
+    codes: str
+    variants: str
+
+
+def document(description: Description) -> Document:
+    variants: dict[str, None] = {}
+    columns = []
+    # Pinyin is for what readers type from memory, titles and authors; publishers, series
+    # and subjects are matched by their characters (and it keeps the index a third smaller).
+    for texts, pinyin in ((description.titles, True), (description.names, True)):
+        columns.append(_column(texts, pinyin, variants))
+    other = _column(description.other, False, variants)
+    codes: list[str] = []
+    for number in description.isbns:
+        codes += isbn_tokens(number) if number else []
+    if description.class_number:
+        codes += class_tokens(description.class_number)
+    codes_text = " ".join(dict.fromkeys(codes))
+    return Document(columns[0], columns[1], other, codes_text, " ".join(variants))
+
+
+def documents(descriptions: list[Description]) -> list[Document]:
+    """document() for a batch: what a worker process is handed during a rebuild."""
+    return [document(d) for d in descriptions]
+
+
+def _column(texts: Iterable[str], pinyin: bool, variants: dict[str, None]) -> str:
+    found: dict[str, None] = {}
+    for text in texts:
+        if text:
+            field = text_tokens(text, pinyin=pinyin)
+            found.update(dict.fromkeys(field.main))
+            variants.update(dict.fromkeys(field.variants))
+    return " ".join(found)
+
+
 # -- query side ---------------------------------------------------------------------------
 
 
@@ -394,14 +451,15 @@ def _query_grams(units: list[str]) -> Iterable[str]:
 def _word_term(word: str) -> Term:
     """A typed Latin word: pinyin (whole or half-typed), initials, or a word as it is."""
     alternatives: list[tuple[Token, ...]] = []
-    segmentations = _segmentations(word) if word.isalpha() else ()
+    segmentations = _segmentations(word) if word.isalpha() and len(word) > 1 else ()
     for syllables, partial in segmentations:
         alternatives.append(_pinyin_tokens(syllables, partial))
     # The word itself (a Latin word, a number): whole when it reads as pinyin (china),
-    # else perhaps half-typed (pyth for python).
+    # else perhaps half-typed (pyth for python). One letter (a, e, x) is an initial: any
+    # syllable starting so, which also finds what jx* would.
     complete = bool(segmentations) and not segmentations[0][1]
     alternatives.append((Token(SPELLED + word, not complete),))
-    if word.isalpha():
+    if word.isalpha() and len(word) > 1:
         alternatives.append((Token(INITIALS + word[:INITIALS_MAX], True),))
     if len(word) <= 3 and clc.is_valid_class_number(word):
         # A bare main class such as I or TP: the class, or a word starting so.

@@ -147,6 +147,13 @@ class SearchRecordsTests(BaseTestCase):
         self.assertEqual(search.search_records("sanguo").count, 5)
         self.assertEqual(self.find("西游记"), [self.journey.pk])
 
+    def test_it_rebuilds_with_worker_processes_for_a_large_catalogue(self) -> None:
+        Record.objects.bulk_create([Record(title=f"红楼梦 第{n}回") for n in range(30)])
+        with mock.patch.object(search, "PARALLEL_MIN", 1), mock.patch.object(search, "BATCH", 7):
+            self.assertEqual(search.rebuild(), 31)
+        self.assertEqual(search.search_records("hongloumeng").count, 30)
+        self.assertEqual(self.find("西游记"), [self.journey.pk])
+
     def test_it_indexes_records_given_in_bulk(self) -> None:
         records = Record.objects.bulk_create([Record(title="水浒传"), Record(title="水浒人物")])
         self.assertEqual(search.index_records(records), 2)
