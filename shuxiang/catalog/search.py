@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,8 +33,7 @@ TITLE_TIER_MAX = 50
 # word, one letter) has no telling order anyway. Those list the title column's matches
 # first, newest first, then the others, which both databases do without sorting.
 RANK_MAX = 1500
-# From this many records a rebuild cuts tokens in worker processes (starting them costs
-# about a second).
+# From this many records a rebuild cuts tokens in worker processes.
 PARALLEL_MIN = 20000
 
 # A record's id and its tokens per column: title, authors, other, codes, variants.
@@ -143,15 +143,17 @@ def _tokenized(
     """Each batch's record ids and documents, in order.
 
     In parallel, other processes cut the tokens (pinyin is pure Python and as slow as the
-    database's inserts) while this one reads and writes; spawned, not forked, so that no
-    database connection is shared.
+    database's inserts) while this one reads and writes. They are forked, so they start at
+    once with the dictionaries loaded and never re-run the caller's script; they touch no
+    database connection and leave by os._exit, so the inherited one is never closed.
+    Elsewhere than Linux (no safe fork) the tokens are cut here.
     """
     workers = (os.cpu_count() or 1) - 1
-    if not parallel or workers < 1:
+    if not parallel or workers < 1 or sys.platform != "linux":
         for values in batches:
             yield [v["id"] for v in values], [document(v) for v in values]
         return
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[tuple[list[int], Future[list[tokens.Document]]]] = deque()
         for values in batches:
@@ -352,9 +354,9 @@ class _Postgres(_Backend):
     WEIGHTS = "{0.01, 0.15, 0.4, 1.0}"
 
     def clear(self, cursor: CursorWrapper) -> None:
-        cursor.execute(
-            "UPDATE catalog_record SET search_document = NULL WHERE search_document IS NOT NULL"
-        )
+        # Nothing to do: the document lives on the record's row, and a rebuild writes every
+        # row (each write costs a new row version, so not twice).
+        pass
 
     def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
         if ids:
@@ -372,10 +374,14 @@ class _Postgres(_Backend):
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
+        # Rows whose document has not changed are left alone: a reindex of an unchanged
+        # catalogue writes nothing.
         cursor.execute(
-            f"UPDATE catalog_record AS r SET search_document = {self.VECTOR.format('v')}"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
-            " AS v(id, title, authors, other, codes, variants) WHERE r.id = v.id",
+            "UPDATE catalog_record AS r SET search_document = new.document"
+            f" FROM (SELECT v.id, {self.VECTOR.format('v')} AS document"
+            "   FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
+            "   %s::text[]) AS v(id, title, authors, other, codes, variants)) AS new"
+            " WHERE r.id = new.id AND r.search_document IS DISTINCT FROM new.document",
             [list(c) for c in columns],
         )
 
@@ -395,15 +401,25 @@ class _Postgres(_Backend):
         return {row[0] for row in cursor.fetchall()}
 
     def ranked(self, cursor: CursorWrapper, query: Query, limit: int, broad: bool) -> list[int]:
-        order = (
-            "(search_document @@ q2) DESC, id DESC"
-            if broad
-            else f"ts_rank('{self.WEIGHTS}', search_document, q, 1) DESC, id DESC"
-        )
+        match = _tsquery(query)
+        if not broad:
+            return self._select(
+                cursor, "@@ q", [match], f"ts_rank('{self.WEIGHTS}', d, q, 1)", limit
+            )
+        in_title = _tsquery(query, weights="A")
+        ids = self._select(cursor, "@@ q", [in_title], "id", limit)
+        if len(ids) < limit:
+            others = "@@ q AND NOT d @@ to_tsquery('simple', %s)"
+            ids += self._select(cursor, others, [match, in_title], "id", limit - len(ids))
+        return ids
+
+    def _select(
+        self, cursor: CursorWrapper, where: str, args: list[str], order: str, limit: int
+    ) -> list[int]:
         cursor.execute(
-            "SELECT id FROM catalog_record, to_tsquery('simple', %s) q, to_tsquery('simple', %s) q2"
-            f" WHERE search_document @@ q ORDER BY {order} LIMIT %s",
-            [_tsquery(query), _tsquery(query, weights="A"), limit],
+            "SELECT id FROM (SELECT id, search_document AS d FROM catalog_record) r,"
+            f" to_tsquery('simple', %s) q WHERE d {where} ORDER BY {order} DESC, id DESC LIMIT %s",
+            [*args, limit],
         )
         return [row[0] for row in cursor.fetchall()]
 
