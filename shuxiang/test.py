@@ -55,4 +55,5 @@ class BaseTestCase(TestCase):
         return ApiToken.mint(user)[1]
 
     def auth(self, user: User) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.api_token(user)}"}
+        """Headers for an API call as this user: self.client.get(url, headers=self.auth(u))."""
+        return {"Authorization": f"Bearer {self.api_token(user)}"}

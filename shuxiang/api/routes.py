@@ -52,9 +52,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = getattr(exc, "code", "") or {403: "forbidden", 404: "not_found", 422: "invalid_request"}.get(
-        exc.status_code, "error"
-    )
+    code = getattr(exc, "code", "") or {
+        403: "forbidden",
+        404: "not_found",
+        422: "invalid_request",
+    }.get(exc.status_code, "error")
     return error(request, exc.status_code, code, str(exc.message))
 
 

@@ -12,7 +12,7 @@ class CreateRecordApiTests(BaseTestCase):
             "/api/v1/records",
             data=json.dumps(body),
             content_type="application/json",
-            **self.auth(user or self.lena),
+            headers=self.auth(user or self.lena),
         )
 
     def test_it_catalogues_a_record_with_copies_and_assigns_call_numbers(self) -> None:
@@ -72,20 +72,20 @@ class CreateRecordApiTests(BaseTestCase):
         self.assertIn("/api/v1/records", r.json()["paths"])
 
     def test_item_lookup_gives_title_and_call_number(self) -> None:
-        r = self.client.get("/api/v1/items/t0001", **self.auth(self.tom))
+        r = self.client.get("/api/v1/items/t0001", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.json()["title"], "西游记")
         self.assertEqual(r.json()["call_number"], "I242.4/1")
 
     def test_unknown_item_is_a_json_404(self) -> None:
-        r = self.client.get("/api/v1/items/NOPE", **self.auth(self.tom))
+        r = self.client.get("/api/v1/items/NOPE", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 404)
         self.assertEqual(r.json()["error"], "not_found")
 
 
 class SearchApiTests(BaseTestCase):
     def test_it_answers_in_the_documented_shape(self) -> None:
-        r = self.client.get("/api/v1/records?q=西游记", **self.auth(self.tom))
+        r = self.client.get("/api/v1/records?q=西游记", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 200)
         body = r.json()
         self.assertEqual(body["count"], 1)
@@ -103,22 +103,22 @@ class SearchApiTests(BaseTestCase):
         self.assertEqual(hit["items_available"], 2)
 
     def test_a_page_out_of_range_is_a_clear_422(self) -> None:
-        r = self.client.get("/api/v1/records?q=x&page=0", **self.auth(self.tom))
+        r = self.client.get("/api/v1/records?q=x&page=0", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 422)
         self.assertEqual(r.json()["error"], "invalid_request")
 
     def test_a_non_numeric_page_is_a_json_422_not_a_500(self) -> None:
-        r = self.client.get("/api/v1/records?q=x&page=abc", **self.auth(self.tom))
+        r = self.client.get("/api/v1/records?q=x&page=abc", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 422)
         self.assertIn("message", r.json())
 
     def test_a_record_shows_its_copies(self) -> None:
-        r = self.client.get(f"/api/v1/records/{self.journey.pk}", **self.auth(self.tom))
+        r = self.client.get(f"/api/v1/records/{self.journey.pk}", headers=self.auth(self.tom))
         self.assertEqual(r.status_code, 200)
         self.assertEqual(sorted(i["barcode"] for i in r.json()["items"]), ["T0001", "T0002"])
 
     def test_locations_include_the_stacks_and_a_room_only_reading_room(self) -> None:
-        r = self.client.get("/api/v1/locations", **self.auth(self.tom))
+        r = self.client.get("/api/v1/locations", headers=self.auth(self.tom))
         by_code = {loc["code"]: loc for loc in r.json()}
         self.assertTrue(by_code["STACKS"]["lends"])
         self.assertTrue(by_code["READING"]["room_only"])
