@@ -343,6 +343,7 @@ def _render(query: Query, token: Callable[[tokens.Token], str], and_: str, or_: 
 
 
 class _Postgres(_Backend):
+    TABLE = "catalog_record_search"
     # Codes share C with publisher and series: an ISBN or class match picks records out
     # and does not need to rank them. D holds the heteronym variants, all but unweighted.
     VECTOR = (
@@ -354,48 +355,44 @@ class _Postgres(_Backend):
     WEIGHTS = "{0.01, 0.15, 0.4, 1.0}"
 
     def clear(self, cursor: CursorWrapper) -> None:
-        # Nothing to do: the document lives on the record's row, and a rebuild writes every
-        # row (each write costs a new row version, so not twice).
-        pass
+        # Only what no record stands behind: every other row is rewritten, or left alone
+        # when unchanged, so that searches keep their index (no TRUNCATE lock) meanwhile.
+        cursor.execute(
+            f"DELETE FROM {self.TABLE} s WHERE NOT EXISTS"
+            " (SELECT 1 FROM catalog_record r WHERE r.id = s.record_id)"
+        )
 
     def delete(self, cursor: CursorWrapper, ids: list[int]) -> None:
         if ids:
-            cursor.execute(
-                "UPDATE catalog_record SET search_document = NULL WHERE id = ANY(%s)", [ids]
-            )
+            cursor.execute(f"DELETE FROM {self.TABLE} WHERE record_id = ANY(%s)", [ids])
 
-    def write(
-        self,
-        cursor: CursorWrapper,
-        rows: list[Row],
-        *,
-        replace: bool = False,
-    ) -> None:
+    def write(self, cursor: CursorWrapper, rows: list[Row], *, replace: bool = False) -> None:
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
-        # Rows whose document has not changed are left alone: a reindex of an unchanged
+        # A row whose document has not changed is left alone: reindexing an unchanged
         # catalogue writes nothing.
         cursor.execute(
-            "UPDATE catalog_record AS r SET search_document = new.document"
-            f" FROM (SELECT v.id, {self.VECTOR.format('v')} AS document"
-            "   FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
-            "   %s::text[]) AS v(id, title, authors, other, codes, variants)) AS new"
-            " WHERE r.id = new.id AND r.search_document IS DISTINCT FROM new.document",
+            f"INSERT INTO {self.TABLE} (record_id, document)"
+            f" SELECT v.id, {self.VECTOR.format('v')}"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
+            " %s::text[]) AS v(id, title, authors, other, codes, variants)"
+            " ON CONFLICT (record_id) DO UPDATE SET document = excluded.document"
+            f" WHERE {self.TABLE}.document IS DISTINCT FROM excluded.document",
             [list(c) for c in columns],
         )
 
     def count(self, cursor: CursorWrapper, query: Query) -> int:
         cursor.execute(
-            "SELECT count(*) FROM catalog_record WHERE search_document @@ to_tsquery('simple', %s)",
+            f"SELECT count(*) FROM {self.TABLE} WHERE document @@ to_tsquery('simple', %s)",
             [_tsquery(query)],
         )
         return int(cursor.fetchone()[0])
 
     def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
         cursor.execute(
-            "SELECT id FROM catalog_record WHERE id = ANY(%s)"
-            " AND search_document @@ to_tsquery('simple', %s)",
+            f"SELECT record_id FROM {self.TABLE} WHERE record_id = ANY(%s)"
+            " AND document @@ to_tsquery('simple', %s)",
             [ids, _tsquery(query)],
         )
         return {row[0] for row in cursor.fetchall()}
@@ -403,22 +400,21 @@ class _Postgres(_Backend):
     def ranked(self, cursor: CursorWrapper, query: Query, limit: int, broad: bool) -> list[int]:
         match = _tsquery(query)
         if not broad:
-            return self._select(
-                cursor, "@@ q", [match], f"ts_rank('{self.WEIGHTS}', d, q, 1)", limit
-            )
+            rank = f"ts_rank('{self.WEIGHTS}', document, q, 1)"
+            return self._select(cursor, "", [match], rank, limit)
         in_title = _tsquery(query, weights="A")
-        ids = self._select(cursor, "@@ q", [in_title], "id", limit)
+        ids = self._select(cursor, "", [in_title], "record_id", limit)
         if len(ids) < limit:
-            others = "@@ q AND NOT d @@ to_tsquery('simple', %s)"
-            ids += self._select(cursor, others, [match, in_title], "id", limit - len(ids))
+            others = "AND NOT document @@ to_tsquery('simple', %s)"
+            ids += self._select(cursor, others, [match, in_title], "record_id", limit - len(ids))
         return ids
 
     def _select(
         self, cursor: CursorWrapper, where: str, args: list[str], order: str, limit: int
     ) -> list[int]:
         cursor.execute(
-            "SELECT id FROM (SELECT id, search_document AS d FROM catalog_record) r,"
-            f" to_tsquery('simple', %s) q WHERE d {where} ORDER BY {order} DESC, id DESC LIMIT %s",
+            f"SELECT record_id FROM {self.TABLE}, to_tsquery('simple', %s) q"
+            f" WHERE document @@ q {where} ORDER BY {order} DESC, record_id DESC LIMIT %s",
             [*args, limit],
         )
         return [row[0] for row in cursor.fetchall()]

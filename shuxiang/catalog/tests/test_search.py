@@ -209,8 +209,8 @@ def stored_tokens(record_id: int, column: str) -> set[str]:
         else:
             weight = {"title": "A", "variants": "D"}[column]
             cursor.execute(
-                "SELECT v.lexeme FROM catalog_record, unnest(search_document) v"
-                " WHERE id = %s AND %s = ANY(v.weights)",
+                "SELECT v.lexeme FROM catalog_record_search, unnest(document) v"
+                " WHERE record_id = %s AND %s = ANY(v.weights)",
                 [record_id, weight],
             )
         return {row[0] for row in cursor.fetchall()}
