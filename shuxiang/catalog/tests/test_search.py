@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from io import StringIO
 from typing import Any
-from unittest import mock
+from unittest import mock, skipUnless
 
 from django.core.management import call_command
 from django.db import connection
@@ -102,14 +102,30 @@ class SearchRecordsTests(BaseTestCase):
         self.assertEqual((len(first.ids), len(second.ids)), (20, 5))
         self.assertEqual(set(first.ids) | set(second.ids), made)
 
-    def test_it_lists_a_broad_query_title_matches_first_newest_first(self) -> None:
-        older = cataloguer("看海底世界")
+    def test_it_lists_a_broad_query_newest_first(self) -> None:
         by_author = cataloguer("某书", "海底")
+        older = cataloguer("看海底世界")
         newer = cataloguer("去海底小纵队")
         with mock.patch.object(search, "RANK_MAX", 1):
             self.assertEqual(self.find("海底"), [newer.pk, older.pk, by_author.pk])
             self.assertEqual(self.find("海底", offset=1, limit=1), [older.pk])
             self.assertEqual(self.find("海底", offset=2), [by_author.pk])
+
+    @skipUnless(connection.vendor == "sqlite", "SQLite only: PostgreSQL lists newest first")
+    def test_it_lists_a_broad_query_title_matches_first_on_sqlite(self) -> None:
+        older = cataloguer("看海底世界")
+        by_author = cataloguer("某书", "海底")
+        with mock.patch.object(search, "RANK_MAX", 1):
+            self.assertEqual(self.find("海底"), [older.pk, by_author.pk])
+
+    def test_it_estimates_the_count_of_a_very_broad_query(self) -> None:
+        for n in range(4):
+            cataloguer(f"海底{n}号")
+        with mock.patch.object(search, "COUNT_MAX", 2):
+            found = search.search_records("海底")
+        self.assertGreaterEqual(found.count, 3 if connection.vendor == "postgresql" else 4)
+        self.assertEqual(found.exact, connection.vendor == "sqlite")
+        self.assertEqual(len(found.ids), 4)
 
     def test_it_forgets_the_old_title_after_an_update(self) -> None:
         data = services.RecordData.with_authors("西游记后传", ["吴承恩"], isbn="9787020002207")
