@@ -35,10 +35,11 @@ TITLE_TIER_MAX = 50
 # word, one letter) has no telling order anyway. Those list the title column's matches
 # first, newest first, then the others, which both databases do without sorting.
 RANK_MAX = 1500
-# PostgreSQL counts matches at a few µs each (it must visit every row for visibility):
-# beyond this many, it counts no further and answers its planner's estimate instead.
-# SQLite counts from the index alone (40 ms for 700,000 matches) and is always exact.
-COUNT_MAX = 5000
+# PostgreSQL counts matches by visiting each one's row (for visibility), 10–20 µs apiece
+# when they are scattered: beyond this many it counts no further and answers its planner's
+# estimate, and lists the matches newest first instead of ranking them. SQLite counts from
+# the index alone (40 ms for 700,000 matches) and is always exact.
+COUNT_MAX = 1000
 # From this many records a rebuild cuts tokens in worker processes.
 PARALLEL_MIN = 20000
 
@@ -59,6 +60,14 @@ _FIELDS = (
     "other_isbns",
     "class_number",
 )
+
+
+@dataclass(frozen=True)
+class Matches:
+    count: int
+    exact: bool = True
+    # All the matches in order, when counting them gave that for free.
+    ranked: list[int] | None = None
 
 
 @dataclass
@@ -186,21 +195,23 @@ def search_records(query: str, *, limit: int = 20, offset: int = 0) -> SearchRes
         return SearchResult(0, [])
     backend = _backend()
     with backend.reading() as cursor:
-        count, exact = backend.count(cursor, parsed)
-        if not count:
+        matches = backend.count(cursor, parsed)
+        if not matches.count:
             return SearchResult(0, [])
         first = _title_tier(cursor, backend, parsed)
         wanted = offset + limit
         rest: list[int] = []
         if wanted > len(first):
-            ranked = backend.ranked(cursor, parsed, wanted + len(first), count, exact)
+            ranked = matches.ranked
+            if ranked is None:
+                ranked = backend.ranked(cursor, parsed, wanted + len(first), matches)
             seen = set(first)
             rest = [i for i in ranked if i not in seen]
         page = (first + rest)[offset:wanted]
     # The FTS5 trigger keeps SQLite's index free of deleted records; this guards against a
     # table rebuilt without it (see docs/search.md).
     existing = set(Record.objects.filter(pk__in=page).values_list("pk", flat=True))
-    return SearchResult(count, [i for i in page if i in existing], exact)
+    return SearchResult(matches.count, [i for i in page if i in existing], matches.exact)
 
 
 def _title_tier(cursor: CursorWrapper, backend: _Backend, parsed: Query) -> list[int]:
@@ -208,13 +219,8 @@ def _title_tier(cursor: CursorWrapper, backend: _Backend, parsed: Query) -> list
     key = parsed.title_key
     if not key:
         return []
-    cursor.execute(
-        "SELECT id, title_key FROM catalog_record"
-        " WHERE title_key >= %s AND title_key < %s ORDER BY title_key, id LIMIT %s",
-        [key, key + "\U0010ffff", TITLE_TIER_MAX],
-    )
     # The range may include keys that only sort between, under some collations.
-    found = [(k != key, len(k), k, i) for i, k in cursor.fetchall() if k.startswith(key)]
+    found = [(k != key, len(k), k, i) for i, k in backend.titles(cursor, key) if k.startswith(key)]
     if not found:
         return []
     matching = backend.matching(cursor, parsed, [i for *_, i in found])
@@ -226,6 +232,17 @@ class _Backend:
     def reading(self) -> Iterator[CursorWrapper]:
         with connection.cursor() as cursor:
             yield cursor
+
+    def titles(self, cursor: CursorWrapper, key: str) -> list[tuple[int, str]]:
+        """Records whose title_key starts with key (and some that sort between)."""
+        # Ordered by title_key alone: PostgreSQL's index on it holds no id, and ordering
+        # by both would sort every title in the range (thousands for a common word).
+        cursor.execute(
+            "SELECT id, title_key FROM catalog_record"
+            " WHERE title_key >= %s AND title_key < %s ORDER BY title_key LIMIT %s",
+            [key, key + "\U0010ffff", TITLE_TIER_MAX],
+        )
+        return list(cursor.fetchall())
 
     def ensure(self, cursor: CursorWrapper) -> None:
         """Repair what a later table rebuild may have dropped."""
@@ -248,15 +265,14 @@ class _Backend:
     def optimize(self, cursor: CursorWrapper) -> None:
         pass
 
-    def count(self, cursor: CursorWrapper, query: Query) -> tuple[int, bool]:
-        """The number of matches, and whether it is exact."""
+    def count(self, cursor: CursorWrapper, query: Query) -> Matches:
         raise NotImplementedError
 
     def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
         raise NotImplementedError
 
     def ranked(
-        self, cursor: CursorWrapper, query: Query, limit: int, count: int, exact: bool
+        self, cursor: CursorWrapper, query: Query, limit: int, matches: Matches
     ) -> list[int]:
         """The first limit matches in order, knowing how many there are (or at least)."""
         raise NotImplementedError
@@ -307,11 +323,11 @@ class _Sqlite(_Backend):
         # Merge the segments a bulk load leaves behind: fewer b-trees to probe per query.
         cursor.execute(f"INSERT INTO {self.TABLE}({self.TABLE}) VALUES ('optimize')")
 
-    def count(self, cursor: CursorWrapper, query: Query) -> tuple[int, bool]:
+    def count(self, cursor: CursorWrapper, query: Query) -> Matches:
         cursor.execute(
             f"SELECT count(*) FROM {self.TABLE} WHERE {self.TABLE} MATCH %s", [_fts5(query)]
         )
-        return int(cursor.fetchone()[0]), True
+        return Matches(int(cursor.fetchone()[0]))
 
     def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
         marks = ", ".join(["%s"] * len(ids))
@@ -322,10 +338,10 @@ class _Sqlite(_Backend):
         return {row[0] for row in cursor.fetchall()}
 
     def ranked(
-        self, cursor: CursorWrapper, query: Query, limit: int, count: int, exact: bool
+        self, cursor: CursorWrapper, query: Query, limit: int, matches: Matches
     ) -> list[int]:
         match = _fts5(query)
-        if count <= RANK_MAX:
+        if matches.count <= RANK_MAX:
             return self._select(cursor, match, "rank", limit)
         ids = self._select(cursor, f"title : ({match})", "rowid DESC", limit)
         if len(ids) < limit:
@@ -425,19 +441,32 @@ class _Postgres(_Backend):
         # Our own constants only; one round trip for all of them.
         cursor.execute("; ".join(f"SET LOCAL {k} TO {v}" for k, v in settings.items()))
 
-    def count(self, cursor: CursorWrapper, query: Query) -> tuple[int, bool]:
+    def count(self, cursor: CursorWrapper, query: Query) -> Matches:
+        # Up to COUNT_MAX matches, one pass through the GIN index counts and ranks them all
+        # (the tsquery's index lookup is the expensive part: a half-typed syllable such as
+        # sh* reads thousands of lexemes' postings).
         self._only(cursor, "bitmapscan")
-        match = f"SELECT 1 FROM {self.TABLE} WHERE document @@ to_tsquery('simple', %s)"
         cursor.execute(
-            f"SELECT count(*) FROM ({match} LIMIT %s) m", [_tsquery(query), COUNT_MAX + 1]
+            f"SELECT record_id, ts_rank('{self.WEIGHTS}', document, q, 1)"
+            f" FROM {self.TABLE}, to_tsquery('simple', %s) q WHERE document @@ q LIMIT %s",
+            [_tsquery(query), COUNT_MAX + 1],
         )
-        count = int(cursor.fetchone()[0])
-        if count <= COUNT_MAX:
-            return count, True
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {match}", [_tsquery(query)])
+        rows = cursor.fetchall()
+        if len(rows) <= COUNT_MAX:
+            ranked = sorted(rows, key=lambda row: (-row[1], -row[0]))
+            return Matches(len(rows), ranked=[i for i, _ in ranked])
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.TABLE}"
+            " WHERE document @@ to_tsquery('simple', %s)",
+            [_tsquery(query)],
+        )
         plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
-        return max(count, int(plan[0]["Plan"]["Plan Rows"])), False
+        return Matches(max(len(rows), int(plan[0]["Plan"]["Plan Rows"])), exact=False)
+
+    def titles(self, cursor: CursorWrapper, key: str) -> list[tuple[int, str]]:
+        self._only(cursor, "indexscan")
+        return super().titles(cursor, key)
 
     def matching(self, cursor: CursorWrapper, query: Query, ids: list[int]) -> set[int]:
         self._only(cursor, "indexscan")
@@ -449,19 +478,16 @@ class _Postgres(_Backend):
         return {row[0] for row in cursor.fetchall()}
 
     def ranked(
-        self, cursor: CursorWrapper, query: Query, limit: int, count: int, exact: bool
+        self, cursor: CursorWrapper, query: Query, limit: int, matches: Matches
     ) -> list[int]:
-        # Broad queries newest first only (a title-first order as on SQLite would need a
-        # condition on weight A, which no index can answer).
-        rank = f"ts_rank('{self.WEIGHTS}', document, q, 1)"
-        order = rank if count <= RANK_MAX else "record_id"
-        # Up to COUNT_MAX matches, fetch them all through the GIN index and sort; beyond,
-        # walk the primary key from the newest down: with that many matches, the page's
-        # rows are never far apart.
-        self._only(cursor, "bitmapscan" if exact else "indexscan")
+        # More than COUNT_MAX matches (fewer were ranked by count()): newest first, walking
+        # the primary key down; with that many matches, a page's rows are never far apart.
+        # (Title matches first, as on SQLite, would need a condition on weight A, which no
+        # index can answer.)
+        self._only(cursor, "indexscan")
         cursor.execute(
-            f"SELECT record_id FROM {self.TABLE}, to_tsquery('simple', %s) q"
-            f" WHERE document @@ q ORDER BY {order} DESC, record_id DESC LIMIT %s",
+            f"SELECT record_id FROM {self.TABLE} WHERE document @@ to_tsquery('simple', %s)"
+            " ORDER BY record_id DESC LIMIT %s",
             [_tsquery(query), limit],
         )
         return [row[0] for row in cursor.fetchall()]
