@@ -30,16 +30,15 @@ BATCH = 2000
 # Exact and prefix title matches looked up through Record.title_key; any beyond these are
 # still found, ranked by relevance with the rest.
 TITLE_TIER_MAX = 50
-# bm25 costs about 8 µs a match on SQLite (it reads each row's length), so above this
-# many matches it would cost more than a reader waits; a query that broad (one common
-# word, one letter) has no telling order anyway. Those list the title column's matches
-# first, newest first, then the others, which both databases do without sorting.
-RANK_MAX = 1500
-# PostgreSQL counts matches by visiting each one's row (for visibility), 10–20 µs apiece
-# when they are scattered: beyond this many it counts no further and answers its planner's
-# estimate, and lists the matches newest first instead of ranking them. SQLite counts from
-# the index alone (40 ms for 700,000 matches) and is always exact.
-COUNT_MAX = 1000
+# Up to this many matches are ranked by relevance. Ranking costs about 8 µs a match
+# (SQLite's bm25 reads each row's length; PostgreSQL's ts_rank reads each row), and a
+# query broader than this (one common word, one letter) has no telling order anyway: it
+# lists its matches newest first, on SQLite the title column's first, which both
+# databases do by walking an index in record order, without sorting.
+# PostgreSQL also counts exactly only this far: it has to visit every matching row (for
+# visibility), 10–20 µs apiece, so beyond it answers its planner's estimate. SQLite
+# counts from the index alone (40 ms for 700,000 matches) and is always exact.
+RANK_MAX = 1000
 # From this many records a rebuild cuts tokens in worker processes.
 PARALLEL_MIN = 20000
 
@@ -74,7 +73,7 @@ class Matches:
 class SearchResult:
     count: int
     ids: list[int]
-    # False when count is PostgreSQL's estimate for a very broad query (see COUNT_MAX).
+    # False when count is PostgreSQL's estimate for a very broad query (see RANK_MAX).
     exact: bool = True
 
 
@@ -442,17 +441,17 @@ class _Postgres(_Backend):
         cursor.execute("; ".join(f"SET LOCAL {k} TO {v}" for k, v in settings.items()))
 
     def count(self, cursor: CursorWrapper, query: Query) -> Matches:
-        # Up to COUNT_MAX matches, one pass through the GIN index counts and ranks them all
+        # Up to RANK_MAX matches, one pass through the GIN index counts and ranks them all
         # (the tsquery's index lookup is the expensive part: a half-typed syllable such as
         # sh* reads thousands of lexemes' postings).
         self._only(cursor, "bitmapscan")
         cursor.execute(
             f"SELECT record_id, ts_rank('{self.WEIGHTS}', document, q, 1)"
             f" FROM {self.TABLE}, to_tsquery('simple', %s) q WHERE document @@ q LIMIT %s",
-            [_tsquery(query), COUNT_MAX + 1],
+            [_tsquery(query), RANK_MAX + 1],
         )
         rows = cursor.fetchall()
-        if len(rows) <= COUNT_MAX:
+        if len(rows) <= RANK_MAX:
             ranked = sorted(rows, key=lambda row: (-row[1], -row[0]))
             return Matches(len(rows), ranked=[i for i, _ in ranked])
         cursor.execute(
@@ -480,7 +479,7 @@ class _Postgres(_Backend):
     def ranked(
         self, cursor: CursorWrapper, query: Query, limit: int, matches: Matches
     ) -> list[int]:
-        # More than COUNT_MAX matches (fewer were ranked by count()): newest first, walking
+        # More than RANK_MAX matches (fewer were ranked by count()): newest first, walking
         # the primary key down; with that many matches, a page's rows are never far apart.
         # (Title matches first, as on SQLite, would need a condition on weight A, which no
         # index can answer.)
