@@ -181,6 +181,10 @@ def _units(text: str) -> list[str]:
             if word:
                 units.append("".join(word)[:WORD_MAX])
                 word = []
+            # Compatibility ideographs (豈 U+F900 …) become their unified twins, as the
+            # query does through clean()'s NFC.
+            if "\uf900" <= ch <= "\ufaff" or "\U0002f800" <= ch <= "\U0002fa1f":
+                ch = unicodedata.normalize("NFC", ch)
             units.append(ch)
         elif kind:
             word.append(kind)

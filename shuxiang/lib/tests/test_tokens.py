@@ -201,3 +201,10 @@ class TokenPropertyTests(TestCase):
         query = tokens.parse_query(text)
         if query:
             self.assertTrue(finds(text, text))
+
+
+class CompatibilityIdeographTests(TestCase):
+    def test_a_compatibility_ideograph_finds_its_unified_twin_and_itself(self) -> None:
+        # Found by hypothesis: U+F900 豈 is NFC-normalised to U+8C48 in the query.
+        self.assertTrue(finds("\uf900", "\uf900"))
+        self.assertTrue(finds("\uf900", "\u8c48"))
