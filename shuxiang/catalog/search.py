@@ -1,9 +1,10 @@
 """Record search over our own Chinese tokens (docs/search.md).
 
 shuxiang.lib.tokens cuts every record into CJK grams, pinyin, initials, ISBN and class-number
-tokens; this module stores them (an FTS5 table on SQLite, a tsvector column on PostgreSQL,
-both made by migration 0002) and answers queries in three tiers: the exact title, titles
-starting with the query, then the rest by relevance.
+tokens; this module stores them (an FTS5 table on SQLite, a table of tsvectors on
+PostgreSQL, both made by migration 0002) and answers queries in three tiers: the exact
+title, titles starting with the query, then the rest by relevance (or newest first, for a
+query too broad to rank).
 """
 
 from __future__ import annotations

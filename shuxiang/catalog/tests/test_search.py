@@ -12,6 +12,7 @@ from hypothesis.extra import django as hypothesis_django
 
 from shuxiang.catalog import search, services
 from shuxiang.catalog.models import Item, Record
+from shuxiang.lib import tokens
 from shuxiang.lib.text import fold
 from shuxiang.test import BaseTestCase
 
@@ -209,6 +210,37 @@ class SearchPropertyTests(hypothesis_django.TestCase):
         expected = search.document({**values, "title": title})
         self.assertEqual(stored_tokens(self.record.pk, "title"), set(expected.title.split()))
         self.assertEqual(stored_tokens(self.record.pk, "variants"), set(expected.variants.split()))
+
+
+class SearchTokenizerTests(BaseTestCase):
+    def test_the_database_keeps_every_cjk_character_as_it_is(self) -> None:
+        letters = [
+            chr(code)
+            for start, end in tokens._CJK_RANGES
+            for code in range(start, end + 1)
+            if tokens._char_class(chr(code)) == tokens._CJK
+        ]
+        self.assertGreater(len(letters), 90000)
+        self.assertEqual(database_tokens(" ".join(letters)), set(letters))
+
+    def test_the_database_keeps_spelled_tokens_as_they_are(self) -> None:
+        spelled = ["pxi1you", "jxyj", "n702000220x", "ci2875a49cg62", "p1e5", "p0x1f", "pzzz9"]
+        self.assertEqual(database_tokens(" ".join(spelled)), set(spelled))
+
+
+def database_tokens(text: str) -> set[str]:
+    """What the database's own tokenizer makes of text."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("CREATE VIRTUAL TABLE temp.probe USING fts5(x, tokenize='unicode61')")
+            cursor.execute(
+                "CREATE VIRTUAL TABLE temp.probe_vocab USING fts5vocab(temp, probe, row)"
+            )
+            cursor.execute("INSERT INTO temp.probe(x) VALUES (%s)", [text])
+            cursor.execute("SELECT term FROM temp.probe_vocab")
+        else:
+            cursor.execute("SELECT lexeme FROM unnest(to_tsvector('simple', %s))", [text])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def stored_tokens(record_id: int, column: str) -> set[str]:
