@@ -173,6 +173,11 @@ def _units(text: str) -> list[str]:
     No clean() first: _char_class already reads full-width letters as ASCII and treats
     title marks as separators, and this runs for every field of every record.
     """
+    # A query goes through clean(), whose NFC turns compatibility ideographs (豈 U+F900)
+    # into their unified twins (U+8C48) and composes decomposed letters and hangul: the
+    # index must see the same characters. (The check is quick; most text is NFC already.)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     units: list[str] = []
     word: list[str] = []
     for ch in text:
@@ -181,10 +186,6 @@ def _units(text: str) -> list[str]:
             if word:
                 units.append("".join(word)[:WORD_MAX])
                 word = []
-            # Compatibility ideographs (豈 U+F900 …) become their unified twins, as the
-            # query does through clean()'s NFC.
-            if "\uf900" <= ch <= "\ufaff" or "\U0002f800" <= ch <= "\U0002fa1f":
-                ch = unicodedata.normalize("NFC", ch)
             units.append(ch)
         elif kind:
             word.append(kind)

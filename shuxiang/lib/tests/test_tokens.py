@@ -208,3 +208,7 @@ class CompatibilityIdeographTests(TestCase):
         # Found by hypothesis: U+F900 豈 is NFC-normalised to U+8C48 in the query.
         self.assertTrue(finds("\uf900", "\uf900"))
         self.assertTrue(finds("\uf900", "\u8c48"))
+
+    def test_decomposed_hangul_and_letters_find_their_composed_forms(self) -> None:
+        self.assertTrue(finds("\u1112\u1161\u11ab", "\ud55c"))  # 한, typed composed
+        self.assertTrue(finds("Cafe\u0301", "café"))

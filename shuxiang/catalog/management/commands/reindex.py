@@ -16,11 +16,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         started = time.monotonic()
+        self.progressed = False
         count = search.rebuild(progress=None if opts["quiet"] else self._progress)
         if not opts["quiet"]:
             seconds = time.monotonic() - started
-            self.stdout.write(f"\n已索引 {count} 条书目，用时 {seconds:.1f} 秒")
+            # The last progress line stays; the summary goes below it.
+            newline = "\n" if self.progressed else ""
+            self.stdout.write(f"{newline}已索引 {count} 条书目，用时 {seconds:.1f} 秒")
 
     def _progress(self, done: int, total: int) -> None:
+        self.progressed = True
         self.stdout.write(f"\r已索引 {done}/{total}", ending="")
         self.stdout.flush()
