@@ -32,6 +32,8 @@ class RecordOut(Schema):
 
 class SearchOut(Schema):
     count: int
+    # False when PostgreSQL estimated the count of a very broad query (docs/search.md).
+    count_exact: bool
     page: int
     results: list[RecordOut]
 
@@ -164,7 +166,7 @@ def list_records(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, 
     found = search.search_records(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     records = {r.pk: r for r in queries.with_availability(Record.objects.filter(pk__in=found.ids))}
     results = [_record_out(records[i]) for i in found.ids if i in records]
-    return {"count": found.count, "page": page, "results": results}
+    return {"count": found.count, "count_exact": found.exact, "page": page, "results": results}
 
 
 @router.get("/records/{record_id}", response=RecordDetailOut)

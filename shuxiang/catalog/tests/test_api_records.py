@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
+from django.db import connection
+
+from shuxiang.catalog import search, services
 from shuxiang.catalog.models import Item, Record
 from shuxiang.test import BaseTestCase
 
@@ -101,6 +105,17 @@ class SearchApiTests(BaseTestCase):
             },
         )
         self.assertEqual(hit["items_available"], 2)
+
+    def test_it_says_whether_the_count_is_exact(self) -> None:
+        for n in range(4):
+            services.catalogue_record(
+                services.RecordData.with_authors(f"海底{n}号", ["某人"]), by=self.lena
+            )
+        with mock.patch.object(search, "RANK_MAX", 2):
+            body = self.client.get("/api/v1/records?q=海底", headers=self.auth(self.tom)).json()
+        self.assertEqual(body["count_exact"], connection.vendor == "sqlite")
+        self.assertGreaterEqual(body["count"], 3)
+        self.assertEqual(len(body["results"]), 4)
 
     def test_a_page_out_of_range_is_a_clear_422(self) -> None:
         r = self.client.get("/api/v1/records?q=x&page=0", headers=self.auth(self.tom))
