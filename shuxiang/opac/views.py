@@ -53,6 +53,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "searched": True,
             "query": query,
             "count": found.count,
+            "count_exact": found.exact,
             "records": records,
             "page_obj": page,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),

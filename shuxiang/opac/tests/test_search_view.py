@@ -104,3 +104,15 @@ class OpacSearchViewTests(BaseTestCase):
             if not q["sql"].startswith(("SET ", "SAVEPOINT", "RELEASE"))
         ]
         self.assertLess(len(reads), 10)
+
+
+class OpacEstimatedCountTests(BaseTestCase):
+    def test_it_says_about_when_the_count_is_an_estimate(self) -> None:
+        answer = search.SearchResult(5000, [self.journey.pk], exact=False)
+        with mock.patch.object(search, "search_records", return_value=answer):
+            r = self.client.get("/", {"q": "西游"})
+        self.assertContains(r, "找到约 5000 条")
+
+    def test_an_exact_count_is_given_plainly(self) -> None:
+        r = self.client.get("/", {"q": "西游"})
+        self.assertContains(r, "找到 1 条")
