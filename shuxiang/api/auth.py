@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer
 
 from shuxiang.accounts.models import ApiToken, User, hash_token
@@ -20,7 +19,3 @@ class TokenAuth(HttpBearer):
             return None
         request.user = found.user
         return found.user
-
-
-def now_str() -> str:
-    return timezone.localdate().isoformat()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from shuxiang.catalog.models import Item, Record
@@ -9,23 +10,17 @@ from shuxiang.lib.text import dedup_key
 def find_duplicate(isbn13: str, title: str, author: str, publisher: str) -> Record | None:
     """The record this one would duplicate: same ISBN, or same title + author + publisher."""
     if isbn13:
-        found = (
-            Record.objects.filter(Q(isbn=isbn13) | Q(other_isbns__contains=[isbn13])).first()
-            if _json_contains_supported()
-            else Record.objects.filter(isbn=isbn13).first()
-        )
+        same_isbn = Q(isbn=isbn13)
+        # SQLite has no JSON containment lookup; there only the main ISBN is compared.
+        if connection.features.supports_json_field_contains:
+            same_isbn |= Q(other_isbns__contains=[isbn13])
+        found = Record.objects.filter(same_isbn).first()
         if found is not None:
             return found
     key = dedup_key(title, author, publisher)
     if key.strip("|"):
         return Record.objects.filter(dedup_key=key).first()
     return None
-
-
-def _json_contains_supported() -> bool:
-    from django.db import connection
-
-    return bool(connection.features.supports_json_field_contains)
 
 
 def with_availability(records: QuerySet[Record]) -> QuerySet[Record]:
