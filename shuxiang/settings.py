@@ -67,8 +67,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "shuxiang.accounts",
+    "shuxiang.jobs",
     "shuxiang.catalog",
+    "shuxiang.patrons",
+    "shuxiang.circulation",
     "shuxiang.opac",
 ]
 
@@ -177,6 +182,27 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 SHUXIANG_SCHOOL_NAME = os.environ.get("SHUXIANG_SCHOOL_NAME", "")
+# Which grades exist: primary (1–6), junior (7–9), senior (10–12), nine_year (1–9),
+# complete (7–12) or twelve_year (1–12). See shuxiang/lib/grades.py.
+SHUXIANG_SCHOOL_TYPE = os.environ.get("SHUXIANG_SCHOOL_TYPE", "primary")
+# Library cards numbered automatically: prefix + running number padded to this many digits.
+SHUXIANG_CARD_PREFIX = os.environ.get("SHUXIANG_CARD_PREFIX", "R")
+SHUXIANG_CARD_DIGITS = envint("SHUXIANG_CARD_DIGITS", 6)
+# Uploaded files (rosters, MARC) wait here between preview and import.
+UPLOAD_DIR = DATA_DIR / "uploads"
+SHUXIANG_MAX_UPLOAD_MB = envint("SHUXIANG_MAX_UPLOAD_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background jobs (imports): rows in the database are the queue; `shuxiang serve` starts a
+# worker beside the web server. Tests run jobs at once, in the request.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("SHUXIANG_TASKS") == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -188,3 +214,4 @@ LOGGING = {
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    TASKS["default"]["BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"

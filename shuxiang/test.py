@@ -9,6 +9,7 @@ from django.test import TestCase
 from shuxiang.accounts.models import ApiToken, User
 from shuxiang.catalog import services
 from shuxiang.catalog.models import Location, Record
+from shuxiang.patrons.models import Patron, SchoolClass
 
 
 class BaseTestCase(TestCase):
@@ -18,6 +19,11 @@ class BaseTestCase(TestCase):
     stacks: Location
     reading_room: Location
     journey: Record
+    hana: User
+    class_5_2: SchoolClass
+    ada_patron: Patron
+    tom_patron: Patron
+    hana_patron: Patron
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -37,6 +43,38 @@ class BaseTestCase(TestCase):
         cls.tom = User.objects.create_user(
             "tom", password="tom-pass-1", role=User.Role.TEACHER, display_name="唐老师"
         )
+        # 五年级(2)班: Ada is a pupil, Hana (韩老师) its homeroom teacher; Tom teaches, no class.
+        cls.hana = User.objects.create_user(
+            "hana", password="hana-pass-1", role=User.Role.HOMEROOM, display_name="韩老师"
+        )
+        cls.class_5_2 = SchoolClass.objects.create(grade=5, number=2, enrolment_year=2022)
+        cls.ada_patron = Patron.objects.create(
+            card_number="P0001",
+            name="王艾达",
+            type=Patron.Type.STUDENT,
+            gender=Patron.Gender.FEMALE,
+            student_number="2022050201",
+            school_class=cls.class_5_2,
+            enrolment_year=2022,
+            guardian_phone="13800000001",
+            user=cls.ada,
+        )
+        cls.tom_patron = Patron.objects.create(
+            card_number="P0002",
+            name="唐老师",
+            type=Patron.Type.TEACHER,
+            staff_number="T001",
+            user=cls.tom,
+        )
+        cls.hana_patron = Patron.objects.create(
+            card_number="P0003",
+            name="韩老师",
+            type=Patron.Type.TEACHER,
+            staff_number="T002",
+            user=cls.hana,
+        )
+        cls.class_5_2.homeroom_teacher = cls.hana_patron
+        cls.class_5_2.save()
         cls.journey = services.catalogue_record(
             services.RecordData.with_authors(
                 "西游记",

@@ -8,5 +8,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("shuxiang.accounts.urls")),
     path("staff/catalog/", include("shuxiang.catalog.urls")),
+    path("staff/patrons/", include("shuxiang.patrons.urls")),
+    path("staff/roster/", include("shuxiang.patrons.roster_urls")),
+    path("staff/rollover/", include("shuxiang.patrons.rollover_urls")),
+    path("staff/jobs/", include("shuxiang.jobs.urls")),
     path("", include("shuxiang.opac.urls")),
 ]

@@ -87,7 +87,7 @@ def parse_price(value: object) -> Decimal | None:
     return price
 
 
-def _next(key: str) -> int:
+def next_number(key: str) -> int:
     """Hand out the next number for key; called inside a transaction.
 
     The UPDATE takes the row lock (PostgreSQL) or runs under the IMMEDIATE write lock
@@ -116,12 +116,12 @@ def book_number_key(class_number: str) -> str:
 @transaction.atomic
 def assign_book_number(class_number: str) -> str:
     """The next 种次号 within a class number: 1, 2, 3 …"""
-    return str(_next(book_number_key(class_number)))
+    return str(next_number(book_number_key(class_number)))
 
 
 @transaction.atomic
 def next_accession_number() -> str:
-    return str(_next(ACCESSION_KEY)).zfill(ACCESSION_WIDTH)
+    return str(next_number(ACCESSION_KEY)).zfill(ACCESSION_WIDTH)
 
 
 def validate(data: RecordData) -> RecordData:
