@@ -39,6 +39,51 @@ class UserAddTests(BaseTestCase):
             run("user", "add", "weak", "--role", "teacher", "--password", "123")
         self.assertFalse(User.objects.filter(username="weak").exists())
 
+    def test_it_links_the_login_to_a_patron_by_card(self) -> None:
+        self.ada_patron.user = None
+        self.ada_patron.save()
+        run(
+            "user",
+            "add",
+            "ada2",
+            "--role",
+            "student",
+            "--password",
+            "own-pass-77",
+            "--card",
+            "p0001",
+        )
+        self.ada_patron.refresh_from_db()
+        self.assertEqual(self.ada_patron.user, User.objects.get(username="ada2"))
+        self.assertEqual(self.ada_patron.user.display_name, "王艾达")
+
+    def test_it_refuses_an_unknown_card_or_one_already_linked(self) -> None:
+        with self.assertRaisesRegex(CommandError, "没有借书证号"):
+            run(
+                "user",
+                "add",
+                "x1",
+                "--role",
+                "student",
+                "--password",
+                "own-pass-77",
+                "--card",
+                "Z9",
+            )
+        with self.assertRaisesRegex(CommandError, "已有登录账号"):
+            run(
+                "user",
+                "add",
+                "x2",
+                "--role",
+                "student",
+                "--password",
+                "own-pass-77",
+                "--card",
+                "P0001",
+            )
+        self.assertFalse(User.objects.filter(username__in=["x1", "x2"]).exists())
+
     def test_it_logs_the_new_account(self) -> None:
         run("user", "add", "wang", "--role", "homeroom", "--password", "class-pass-3")
         self.assertTrue(AuditLog.objects.filter(action="user_added", via="cli").exists())
