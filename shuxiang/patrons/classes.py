@@ -207,9 +207,9 @@ def current_classes(today: date) -> list[SchoolClass]:
     term = term_of(today)
     current = SchoolClass.objects.filter(graduated_on__isnull=True)
     classes: list[SchoolClass] = list(
-        current.select_related("homeroom_teacher").annotate(
-            students_count=Count("students", filter=Q(students__status__in=ENROLLED))
-        )
+        current.select_related("homeroom_teacher")
+        .annotate(students_count=Count("students", filter=Q(students__status__in=ENROLLED)))
+        .order_by("grade", "number")  # Meta.ordering does not apply to aggregate queries
     )
     out = dict(
         current.annotate(
