@@ -113,6 +113,12 @@ def reissue_card(
         )
     number = check_card_number(new_number, patron=patron) if new_number else next_card_number()
     old = patron.card_number
+    if number == old:
+        # check_card_number lets a patron keep their own number; a reissue must not.
+        raise DuplicateCardNumber(
+            _("%(card)s is the card being replaced: the new card needs another number.")
+            % {"card": number}
+        )
     RetiredCard.objects.create(number=old, patron=patron)
     patron.card_number = number
     patron.status = Patron.Status.ACTIVE
