@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from shuxiang.api.auth import TokenAuth
 from shuxiang.catalog.api import router as catalog_router
 from shuxiang.catalog.errors import CatalogError, DuplicateRecord
+from shuxiang.patrons.api import router as patrons_router
+from shuxiang.patrons.errors import CardRetired, PatronError, PatronNotFound
 
 api = NinjaAPI(
     title="书香 Shuxiang API",
@@ -68,9 +70,20 @@ def on_catalog_error(request: HttpRequest, exc: CatalogError) -> HttpResponse:
     return error(request, status, exc.code, exc.message)
 
 
+@api.exception_handler(PatronError)
+def on_patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
+    # A replaced card is "gone", not unknown: 410 lets a client tell the two apart.
+    if isinstance(exc, PatronNotFound):
+        return error(request, 404, exc.code, exc.message)
+    if isinstance(exc, CardRetired):
+        return error(request, 410, exc.code, exc.message)
+    return error(request, 422, exc.code, exc.message)
+
+
 @api.get("/health", auth=None, tags=["system"])
 def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
 
 api.add_router("/", catalog_router)
+api.add_router("/", patrons_router)
