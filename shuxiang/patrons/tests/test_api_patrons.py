@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import time_machine
 
 from shuxiang.accounts.models import AuditLog, User
+from shuxiang.catalog.models import Item
 from shuxiang.circulation.models import Loan
 from shuxiang.patrons import services
 from shuxiang.patrons.models import Patron, SchoolClass
@@ -15,6 +16,9 @@ TODAY = date(2025, 11, 12)
 
 @time_machine.travel(TODAY, tick=False)
 class PatronApiTests(BaseTestCase):
+    t1: Item
+    t2: Item
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -31,6 +31,11 @@ def lend(item: Item, patron: Patron, on: date, *, days: int = 14, returned: bool
 
 @time_machine.travel(TODAY, tick=False)
 class ClassDetailViewTests(BaseTestCase):
+    bo: Patron
+    t1: Item
+    t2: Item
+    url: str
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -6,6 +6,11 @@ from shuxiang.test import BaseTestCase
 
 
 class ClassEditViewTests(BaseTestCase):
+    bo: Patron
+    cai: Patron
+    class_4_1: SchoolClass
+    url: str
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -20,6 +20,10 @@ TODAY_DT = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)
 
 @time_machine.travel(TODAY, tick=False)
 class ClassListViewTests(BaseTestCase):
+    class_3_1: SchoolClass
+    class_5_1: SchoolClass
+    bo: Patron
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -54,6 +54,10 @@ class CreateClassTests(BaseTestCase):
 
 
 class UpdateClassTests(BaseTestCase):
+    bo: Patron
+    cai: Patron
+    class_4_1: SchoolClass
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
