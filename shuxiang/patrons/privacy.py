@@ -294,7 +294,7 @@ def erase_patron(patron: Patron, *, by: User | None, via: str = "web") -> Erasur
     Refused while books are out or money is due: those are the library's property and the
     record of them is what lets the library get them back.
     """
-    patron = Patron.objects.select_for_update().select_related("user").get(pk=patron.pk)
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
     if by is not None and patron.user_id == by.pk:
         raise ErasureRefused(_("You cannot erase your own record while logged in with it."))
     plan = erasure_plan(patron)
