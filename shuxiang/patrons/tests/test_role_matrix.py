@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from shuxiang.accounts.models import ApiToken, User
+from shuxiang.jobs.models import Job
 from shuxiang.patrons.models import Patron, Rollover, SchoolClass
 from shuxiang.test import BaseTestCase
 
@@ -37,7 +38,7 @@ ROLES = (
 @dataclass(frozen=True)
 class Row:
     page: str  # a URL name, or an API path with {card} / {pk} to fill in
-    target: str  # whose page: "", "ada", "class_5_2", "missing", "rollover"
+    target: str  # whose page: a key of RoleMatrixTests.targets
     expect: tuple[str, ...]
     kwargs: dict[str, str] = field(default_factory=dict)
 
@@ -50,30 +51,36 @@ def row(page: str, target: str, expect: str, **kwargs: str) -> Row:
 
 # fmt: off
 MATRIX = [
-    # page                        target        lib ast hrm hro tch slf oth vwr ksk anon
-    row("patrons:list",           "",          "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:new",            "",          "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:detail",         "ada",       "200 403 200 403 403 →me 403 403 403 login"),
-    row("patrons:detail",         "missing",   "404 404 404 404 404 404 404 404 404 login"),
-    row("patrons:edit",           "ada",       "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:card_lost",      "ada",       "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:reissue",        "ada",       "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:status",         "ada",       "200 403 403 403 403 403 403 403 403 login", action="suspend"),  # noqa: E501
-    row("patrons:export",         "ada",       "200 403 403 403 403 403 403 403 403 login", fmt="json"),  # noqa: E501
-    row("patrons:erase",          "ada",       "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:me",             "",          "200 200 200 200 200 200 200 200 200 login"),
-    row("patrons:class_list",     "",          "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:class_detail",   "class_5_2", "200 403 200 403 403 403 403 403 403 login"),
-    row("patrons:class_detail",   "missing",   "404 404 404 404 404 404 404 404 404 login"),
-    row("patrons:class_edit",     "class_5_2", "200 403 403 403 403 403 403 403 403 login"),
-    row("patrons:my_class",       "",          "403 403 →52 →41 403 403 403 403 403 login"),
-    row("rollover:preview",       "",          "200 403 403 403 403 403 403 403 403 login"),
-    row("rollover:run",           "",          "405 403 403 403 403 403 403 403 403 login"),
-    row("rollover:detail",        "rollover",  "200 403 403 403 403 403 403 403 403 login"),
-    row("/api/v1/patrons/{card}", "ada",       "200 403 200 403 403 200 403 403 403 401"),
-    row("/api/v1/patrons/{card}", "tom",       "200 403 403 403 200 403 403 403 403 401"),
-    row("/api/v1/patrons/{card}", "missing",   "404 403 404 404 404 404 404 403 403 401"),
-    row("/api/v1/classes",        "",          "200 403 200 200 403 403 403 403 403 401"),
+    # page                        target         lib ast hrm hro tch slf oth vwr ksk anon
+    row("patrons:list",           "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:new",            "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:detail",         "ada",        "200 403 200 403 403 →me 403 403 403 login"),
+    row("patrons:detail",         "missing",    "404 404 404 404 404 404 404 404 404 login"),
+    row("patrons:edit",           "ada",        "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:card_lost",      "ada",        "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:reissue",        "ada",        "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:status",         "ada",        "200 403 403 403 403 403 403 403 403 login", action="suspend"),  # noqa: E501
+    row("patrons:export",         "ada",        "200 403 403 403 403 403 403 403 403 login", fmt="json"),  # noqa: E501
+    row("patrons:erase",          "ada",        "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:me",             "",           "200 200 200 200 200 200 200 200 200 login"),
+    row("patrons:class_list",     "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:class_detail",   "class_5_2",  "200 403 200 403 403 403 403 403 403 login"),
+    row("patrons:class_detail",   "missing",    "404 404 404 404 404 404 404 404 404 login"),
+    row("patrons:class_edit",     "class_5_2",  "200 403 403 403 403 403 403 403 403 login"),
+    row("patrons:my_class",       "",           "403 403 →52 →41 403 403 403 403 403 login"),
+    row("rollover:preview",       "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("rollover:run",           "",           "405 403 403 403 403 403 403 403 403 login"),
+    row("rollover:detail",        "rollover",   "200 403 403 403 403 403 403 403 403 login"),
+    row("rollover:undo",          "rollover",   "405 403 403 403 403 403 403 403 403 login"),
+    row("roster:upload",          "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("roster:template",        "",           "200 403 403 403 403 403 403 403 403 login"),
+    row("roster:job",             "roster_job", "200 403 403 403 403 403 403 403 403 login"),
+    row("roster:import",          "roster_job", "405 405 405 405 405 405 405 405 405 405"),
+    row("roster:cancel",          "roster_job", "405 405 405 405 405 405 405 405 405 405"),
+    row("/api/v1/patrons/{card}", "ada",        "200 403 200 403 403 200 403 403 403 401"),
+    row("/api/v1/patrons/{card}", "tom",        "200 403 403 403 200 403 403 403 403 401"),
+    row("/api/v1/patrons/{card}", "missing",    "404 403 404 404 404 404 404 403 403 401"),
+    row("/api/v1/classes",        "",           "200 403 200 200 403 403 403 403 403 401"),
 ]
 # fmt: on
 
@@ -110,6 +117,7 @@ class RoleMatrixTests(BaseTestCase):
             user=ben,
         )
         rollover = Rollover.objects.create(school_year=2025, run_by=cls.lena)
+        job = Job.objects.create(kind=Job.Kind.ROSTER_IMPORT, created_by=cls.lena)
         cls.users = {
             "librarian": cls.lena,
             "assistant": User.objects.create_user("asst", role=User.Role.ASSISTANT),
@@ -132,6 +140,7 @@ class RoleMatrixTests(BaseTestCase):
             "class_5_2": {"pk": cls.class_5_2.pk},
             "missing": {"pk": 999999, "card": "P9999"},
             "rollover": {"pk": rollover.pk},
+            "roster_job": {"pk": job.pk},
         }
 
     def url(self, r: Row) -> str:
