@@ -87,3 +87,8 @@ class PatronListViewTests(PatronWorld):
         r = self.client.get(self.URL)
         self.assertContains(r, 'href="/staff/patrons/new/"')
         self.assertContains(r, 'href="/staff/patrons/classes/"')
+
+    def test_it_links_to_the_roster_import_and_the_year_rollover(self) -> None:
+        r = self.client.get(self.URL)
+        self.assertContains(r, 'href="/staff/roster/"')
+        self.assertContains(r, 'href="/staff/rollover/"')
