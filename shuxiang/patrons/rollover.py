@@ -149,18 +149,13 @@ def clearance_for(patrons: QuerySet[Patron]) -> list[Clearance]:
 
     def line(row: dict[str, Any]) -> Clearance:
         if row["pk"] not in owing:
-            grade, number = row["school_class__grade"], row["school_class__number"]
             owing[row["pk"]] = Clearance(
-                row["pk"],
-                row["name"],
-                row["card_number"],
-                row["student_number"],
-                grades.class_label(grade, number) if grade else "",
+                row["pk"], row["name"], row["card_number"], row["student_number"], _label(row)
             )
         return owing[row["pk"]]
 
     who = ["pk", "name", "card_number", "student_number"]
-    who += ["school_class__grade", "school_class__number"]
+    who += ["school_class__grade", "school_class__number", "school_class__graduated_on"]
     # loans__isnull=False: without it "returned_at IS NULL" also matches a patron with no loans.
     open_loans = patrons.filter(loans__isnull=False, loans__returned_at__isnull=True)
     books = open_loans.values(
@@ -194,6 +189,16 @@ def graduated_classes(rollover: Rollover) -> QuerySet[SchoolClass]:
     on_roll = Count("students", filter=Q(students__in=graduates_of(rollover)))
     ids = rollover.changes.get("graduated_classes", [])
     return SchoolClass.objects.filter(pk__in=ids).annotate(graduates=on_roll)
+
+
+def _label(row: dict[str, Any]) -> str:
+    """As SchoolClass.label: 六年级(1)班, or 六年级(1)班（2026届） once it has graduated."""
+    grade, number = row["school_class__grade"], row["school_class__number"]
+    if not grade:
+        return ""
+    graduated = row["school_class__graduated_on"]
+    label = grades.class_label(grade, number)
+    return f"{label}（{graduated.year}届）" if graduated else label
 
 
 @transaction.atomic

@@ -5,10 +5,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
+from django.utils import timezone
 
-from shuxiang.accounts.models import AuditLog
+from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog.models import Item
+from shuxiang.catalog.tests.test_book_numbers import in_threads
 from shuxiang.circulation.models import Fine, Loan
 from shuxiang.patrons import rollover
 from shuxiang.patrons.errors import RolloverError
@@ -274,3 +276,24 @@ class UndoRolloverTests(RolloverTestCase):
         statuses = self.statuses_now()
         self.assertEqual(statuses[self.cai.pk], Patron.Status.LEFT)
         self.assertEqual(statuses[self.ben.pk], Patron.Status.ACTIVE)
+
+
+class ConcurrentRolloverTests(TransactionTestCase):
+    """Two librarians pressing the button at the same moment move the school up once."""
+
+    def test_it_runs_once_when_started_twice_at_once(self) -> None:
+        lena = User.objects.create_user("lena", role=User.Role.LIBRARIAN)
+        for grade in (4, 5, 6):
+            SchoolClass.objects.create(grade=grade, number=1)
+
+        def press() -> str:
+            try:
+                rollover.run_rollover(by=lena, today=timezone.localdate())
+            except RolloverError:
+                return "refused"
+            return "done"
+
+        self.assertEqual(sorted(in_threads(3, press)), ["done", "refused", "refused"])
+        self.assertEqual(Rollover.objects.count(), 1)
+        current = SchoolClass.objects.filter(graduated_on__isnull=True)
+        self.assertEqual(sorted(current.values_list("grade", flat=True)), [5, 6])

@@ -8,12 +8,17 @@ from django.db import DatabaseError
 from shuxiang.accounts.models import User
 from shuxiang.catalog import demo
 from shuxiang.catalog.models import Record
+from shuxiang.patrons import demo as patrons_demo
+from shuxiang.patrons.models import Patron, SchoolClass
 
 URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
-    help = "Load a made-up school collection and demo logins (run `shuxiang init` first)."
+    help = (
+        "Load a made-up school: its collection, classes, pupils, teachers, a term of loans "
+        "and demo logins (run `shuxiang init` first)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -23,16 +28,31 @@ class Command(BaseCommand):
             "--records", type=int, default=demo.DEFAULT_RECORDS, help="number of titles"
         )
         parser.add_argument("--seed", type=int, default=0, help="another seed, other books")
+        parser.add_argument(
+            "--classes-per-grade",
+            type=int,
+            default=patrons_demo.CLASSES_PER_GRADE,
+            help="classes in each grade",
+        )
+        parser.add_argument(
+            "--class-size", type=int, default=patrons_demo.CLASS_SIZE, help="pupils in a class"
+        )
+        parser.add_argument(
+            "--teachers", type=int, default=patrons_demo.TEACHERS, help="number of teachers"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["records"] < 0:
-            raise CommandError("--records 不能为负数")
+        for name in ("records", "classes_per_grade", "class_size", "teachers"):
+            if opts[name] < 0:
+                raise CommandError(f"--{name.replace('_', '-')} 不能为负数")
         try:
             has_records = Record.objects.exists()
+            has_patrons = Patron.objects.exists()
         except DatabaseError:
             raise CommandError("数据库还没有建立：请先运行 shuxiang init") from None
-        if opts["if_empty"] and has_records:
-            self.stdout.write("书目库中已有书目，不载入演示数据。")
+        if opts["if_empty"] and (has_records or has_patrons):
+            what = "书目" if has_records else "读者"
+            self.stdout.write(f"数据库中已有{what}，不载入演示数据。")
             self._logins()
             return
         self.stdout.write(f"载入演示学校的藏书：{opts['records']} 种书目 …")
@@ -47,8 +67,29 @@ class Command(BaseCommand):
             f"（载入每秒 {report.records_per_second:,.0f} 种，"
             f"建立索引 {report.index_seconds:.1f} 秒）"
         )
+        self._load_patrons(opts)
         demo.ensure_demo_users()
+        patrons_demo.ensure_demo_users()
         self._logins()
+
+    def _load_patrons(self, opts: dict[str, Any]) -> None:
+        if SchoolClass.objects.filter(graduated_on__isnull=True).exists():
+            self.stdout.write("已有班级，不载入演示读者。")
+            return
+        if not opts["classes_per_grade"] or not opts["class_size"]:
+            return
+        self.stdout.write("载入演示学校的班级、学生、教师和本学期的借阅 …")
+        report = patrons_demo.load_demo_patrons(
+            seed=opts["seed"],
+            classes_per_grade=opts["classes_per_grade"],
+            class_size=opts["class_size"],
+            teachers=opts["teachers"],
+        )
+        self.stdout.write(
+            f"完成：{report.classes} 个班级、{report.students} 名学生、{report.teachers} 名教师；"
+            f"本学期借阅 {report.loans} 次（在借 {report.open_loans}，超期 {report.overdue}），"
+            f"用时 {report.seconds:.1f} 秒"
+        )
 
     def _progress(self, what: str) -> demo.Progress:
         def show(done: int, total: int) -> None:
@@ -60,10 +101,11 @@ class Command(BaseCommand):
     def _logins(self) -> None:
         names = {u for u, _, _ in demo.DEMO_USERS}
         existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        lines = [(u, purpose) for u, _, purpose in demo.DEMO_USERS if u in existing]
+        lines += patrons_demo.login_lines()
         self.stdout.write(f"\n打开 {URL}")
-        if not existing:
+        if not lines:
             return
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}，如未修改）：")
-        for username, _, purpose in demo.DEMO_USERS:
-            if username in existing:
-                self.stdout.write(f"  {username:<10} {purpose}")
+        for username, purpose in lines:
+            self.stdout.write(f"  {username:<10} {purpose}")
