@@ -263,9 +263,9 @@ def _apply(patron: Patron, data: PatronData) -> None:
 
 
 def _number_taken() -> InvalidPatron:
-    # Only reached when two librarians save the same 学号 at the same moment.
+    # Only reached when two librarians save the same number at the same moment.
     return InvalidPatron(
-        _("This student or staff number was just given to someone else."), "number"
+        _("This card, student or staff number was just given to someone else: save again.")
     )
 
 

@@ -92,6 +92,15 @@ def patron_list(request: HttpRequest) -> HttpResponse:
     )
     paginator = Paginator(queries.patron_rows(patrons), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # A list of names is patron data too. The search text may be a name, so only whether
+    # there was one is logged.
+    AuditLog.record(
+        "patron.list_viewed",
+        by=_user(request),
+        page=page.number,
+        searched=bool(q),
+        filters={"type": type_, "status": status, "class": class_id},
+    )
     return render(
         request,
         "patrons/patron_list.html",
@@ -205,6 +214,7 @@ def patron_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("patrons:detail", patron.pk)
     else:
         form = PatronForm(initial=PatronForm.initial_from(patron), patron=patron)
+        AuditLog.record("patron.viewed", by=_user(request), target=patron, page="edit")
     return render(request, "patrons/patron_form.html", {"form": form, "patron": patron})
 
 

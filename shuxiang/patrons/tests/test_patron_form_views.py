@@ -95,6 +95,8 @@ class PatronEditViewTests(PatronWorld):
         self.assertContains(r, 'value="2022050201"')
         self.assertNotContains(r, 'name="card_number"')
         self.assertContains(r, "补办借书证")
+        row = AuditLog.objects.get(action="patron.viewed")
+        self.assertEqual((row.target_id, row.detail), (str(self.ada_patron.pk), {"page": "edit"}))
 
     def test_it_saves_and_logs_the_changed_field_names(self) -> None:
         data = {

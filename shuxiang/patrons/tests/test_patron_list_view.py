@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shuxiang.accounts.models import AuditLog
 from shuxiang.patrons import services
 from shuxiang.patrons.models import Patron, SchoolClass
 
@@ -75,13 +76,27 @@ class PatronListViewTests(PatronWorld):
             for n in range(120)
         )
         self.client.get(self.URL)  # warm the session
-        # session, user, count, page of rows, class options
-        with self.assertNumQueries(5):
+        # session, user, count, page of rows, audit row, class options
+        with self.assertNumQueries(6):
             r = self.client.get(self.URL, {"page": "2"})
         self.assertEqual(len(r.context["page_obj"]), 50)
         self.assertContains(r, "page=3")
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             self.client.get(self.URL, {"q": "学生1", "type": "student"})
+
+    def test_each_look_at_the_list_is_logged_without_the_search_text(self) -> None:
+        self.client.get(self.URL, {"q": "王艾达", "class": str(self.class_5_2.pk)})
+        row = AuditLog.objects.get(action="patron.list_viewed")
+        self.assertEqual(row.by, self.lena)
+        self.assertEqual(
+            row.detail,
+            {
+                "page": 1,
+                "searched": True,
+                "filters": {"type": "", "status": "", "class": self.class_5_2.pk},
+            },
+        )
+        self.assertNotIn("王艾达", str(row.detail))
 
     def test_it_links_to_adding_a_patron_and_to_the_classes(self) -> None:
         r = self.client.get(self.URL)
