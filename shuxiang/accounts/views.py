@@ -15,6 +15,12 @@ class LoginView(auth_views.LoginView):
         if self.next_page:
             return str(self.next_page)
         user = self.request.user
-        if isinstance(user, User) and user.can_catalogue:
+        if not isinstance(user, User):
+            return reverse("opac:search")
+        if user.can_catalogue:
             return reverse("catalog:home")
+        if user.role == User.Role.HOMEROOM:
+            return reverse("patrons:my_class")
+        if user.role in {User.Role.STUDENT, User.Role.TEACHER}:
+            return reverse("patrons:me")
         return reverse("opac:search")

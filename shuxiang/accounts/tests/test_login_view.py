@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from shuxiang.accounts.models import User
 from shuxiang.test import BaseTestCase
 
 
@@ -15,8 +16,20 @@ class LoginViewTests(BaseTestCase):
         r = self.client.post("/accounts/login/", {"username": "lena", "password": "lena-pass-1"})
         self.assertRedirects(r, "/staff/catalog/")
 
-    def test_a_student_lands_on_the_catalogue(self) -> None:
+    def test_a_student_or_teacher_lands_on_their_own_account(self) -> None:
         r = self.client.post("/accounts/login/", {"username": "ada", "password": "ada-pass-1"})
+        self.assertRedirects(r, "/staff/patrons/me/")
+        self.client.logout()
+        r = self.client.post("/accounts/login/", {"username": "tom", "password": "tom-pass-1"})
+        self.assertRedirects(r, "/staff/patrons/me/")
+
+    def test_a_homeroom_teacher_lands_on_their_class(self) -> None:
+        r = self.client.post("/accounts/login/", {"username": "hana", "password": "hana-pass-1"})
+        self.assertRedirects(r, "/staff/patrons/my-class/", target_status_code=302)
+
+    def test_a_viewer_lands_on_the_catalogue(self) -> None:
+        User.objects.create_user("vic", password="vic-pass-12", role=User.Role.VIEWER)
+        r = self.client.post("/accounts/login/", {"username": "vic", "password": "vic-pass-12"})
         self.assertRedirects(r, "/")
 
     def test_next_is_followed(self) -> None:
