@@ -54,8 +54,9 @@ class UserAddTests(BaseTestCase):
             "p0001",
         )
         self.ada_patron.refresh_from_db()
-        self.assertEqual(self.ada_patron.user, User.objects.get(username="ada2"))
-        self.assertEqual(self.ada_patron.user.display_name, "王艾达")
+        user = User.objects.get(username="ada2")
+        self.assertEqual(self.ada_patron.user, user)
+        self.assertEqual(user.display_name, "王艾达")
 
     def test_it_refuses_an_unknown_card_or_one_already_linked(self) -> None:
         with self.assertRaisesRegex(CommandError, "没有借书证号"):
