@@ -1,6 +1,7 @@
 """The `shuxiang` console command: friendly names for the management commands.
 
-shuxiang init | demo | serve | reindex | import clc FILE | user add NAME --role R | token NAME
+shuxiang init | demo | serve | reindex | import clc FILE | import patrons FILE
+shuxiang user add NAME --role R | token NAME
 shuxiang manage <any django-admin command>
 """
 
@@ -11,7 +12,7 @@ import sys
 
 # Two-word commands map onto one management command each.
 GROUPS = {
-    "import": {"clc": "import_clc"},
+    "import": {"clc": "import_clc", "patrons": "import_patrons"},
     "user": {"add": "user_add"},
 }
 
