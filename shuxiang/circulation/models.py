@@ -103,7 +103,7 @@ class Fine(models.Model):
         OVERDUE = "overdue", _("Overdue")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Due")
+        OPEN = "open", _("Unpaid")
         PAID = "paid", _("Paid")
         WAIVED = "waived", _("Waived")
 

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('reason', models.CharField(choices=[('lost', 'Lost'), ('damaged', 'Damaged'), ('overdue', 'Overdue')], max_length=10)),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
                 ('paid', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10)),
-                ('status', models.CharField(choices=[('open', 'Due'), ('paid', 'Paid'), ('waived', 'Waived')], default='open', max_length=10)),
+                ('status', models.CharField(choices=[('open', 'Unpaid'), ('paid', 'Paid'), ('waived', 'Waived')], default='open', max_length=10)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('settled_at', models.DateTimeField(blank=True, null=True)),
                 ('notes', models.TextField(blank=True)),
