@@ -1,3 +1,5 @@
+"""`shuxiang demo`: here, in the right-most data app, because it loads catalogue and patrons."""
+
 from __future__ import annotations
 
 from typing import Any
