@@ -11,7 +11,8 @@ from django.utils.translation import pgettext_lazy
 
 from shuxiang.catalog.forms import StyledForm
 from shuxiang.lib import grades
-from shuxiang.patrons.classes import ENROLLED, InvalidClass, school_grades
+from shuxiang.patrons.classes import ENROLLED, school_grades
+from shuxiang.patrons.errors import InvalidClass
 from shuxiang.patrons.models import Patron, SchoolClass
 
 

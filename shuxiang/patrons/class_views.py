@@ -22,7 +22,7 @@ from shuxiang.lib import grades
 from shuxiang.lib.terms import term_of
 from shuxiang.patrons import classes, permissions
 from shuxiang.patrons.class_forms import ClassAddForm, ClassEditForm
-from shuxiang.patrons.classes import InvalidClass
+from shuxiang.patrons.errors import InvalidClass
 from shuxiang.patrons.models import Patron, SchoolClass
 
 View = Callable[..., HttpResponse]

@@ -19,23 +19,13 @@ from django.utils.translation import gettext as _
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.lib import grades
 from shuxiang.lib.terms import Term, term_of
-from shuxiang.patrons.errors import PatronError
+from shuxiang.patrons.errors import InvalidClass
 from shuxiang.patrons.models import Patron, SchoolClass
 
 # Patrons who still belong to their class: a lost card or a suspension does not take a
 # child out of 三年级(2)班, graduating or leaving the school does.
 ENROLLED = (Patron.Status.ACTIVE, Patron.Status.CARD_LOST, Patron.Status.SUSPENDED)
 EARLIEST_ENROLMENT_YEAR = 1990
-
-
-class InvalidClass(PatronError):
-    """A class that cannot be added or saved as asked; field names the form field to blame."""
-
-    code = "invalid_class"
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def school_grades() -> range:

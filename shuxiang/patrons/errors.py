@@ -40,3 +40,17 @@ class InvalidPatron(PatronError):
 
 class RolloverError(PatronError):
     code = "rollover_error"
+
+
+class InvalidClass(PatronError):
+    """A class that cannot be added or saved as asked; field names the form field to blame."""
+
+    code = "invalid_class"
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ErasureRefused(PatronError):
+    code = "erasure_refused"

@@ -21,13 +21,8 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from shuxiang.accounts.models import ApiToken, AuditLog, User
-from shuxiang.patrons.errors import PatronError
+from shuxiang.patrons.errors import ErasureRefused
 from shuxiang.patrons.models import Patron
-
-
-class ErasureRefused(PatronError):
-    code = "erasure_refused"
-
 
 # ---------------------------------------------------------------------------------- export
 

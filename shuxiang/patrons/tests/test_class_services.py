@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.patrons import classes
-from shuxiang.patrons.classes import InvalidClass
+from shuxiang.patrons.errors import InvalidClass
 from shuxiang.patrons.models import Patron, SchoolClass
 from shuxiang.test import BaseTestCase
 

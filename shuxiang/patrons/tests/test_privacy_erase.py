@@ -7,6 +7,7 @@ from datetime import date
 from shuxiang.accounts.models import ApiToken, AuditLog, User
 from shuxiang.circulation.models import Fine, Loan
 from shuxiang.patrons import privacy, services
+from shuxiang.patrons.errors import ErasureRefused
 from shuxiang.patrons.models import Patron, RetiredCard, SchoolClass
 
 from .test_patron_roles import PatronWorld
@@ -80,7 +81,7 @@ class ErasePatronTests(PatronWorld):
 
     def test_it_refuses_while_books_are_out_and_changes_nothing(self) -> None:
         self.loan(self.ada_patron, "T0002", out=date(2025, 3, 11), due=date(2025, 3, 25))
-        with self.assertRaisesMessage(privacy.ErasureRefused, "尚有 1 本书未还"):
+        with self.assertRaisesMessage(ErasureRefused, "尚有 1 本书未还"):
             privacy.erase_patron(self.ada_patron, by=self.lena)
         self.assertTrue(Patron.objects.filter(pk=self.ada_patron.pk).exists())
         self.assertTrue(User.objects.get(pk=self.ada.pk).is_active)
@@ -88,18 +89,18 @@ class ErasePatronTests(PatronWorld):
 
     def test_it_refuses_while_money_is_due(self) -> None:
         self.fine(self.ada_patron, "45.00", paid="5.00")
-        with self.assertRaisesMessage(privacy.ErasureRefused, "还有 ¥40.00 赔偿未付"):
+        with self.assertRaisesMessage(ErasureRefused, "还有 ¥40.00 赔偿未付"):
             privacy.erase_patron(self.ada_patron, by=self.lena)
 
     def test_it_says_both_when_books_and_money_are_owed(self) -> None:
         self.loan(self.ada_patron, "T0002", out=date(2025, 3, 11), due=date(2025, 3, 25))
         self.fine(self.ada_patron, "45.00")
-        with self.assertRaisesMessage(privacy.ErasureRefused, "请先处理完这两项"):
+        with self.assertRaisesMessage(ErasureRefused, "请先处理完这两项"):
             privacy.erase_patron(self.ada_patron, by=self.lena)
 
     def test_nobody_erases_the_record_they_are_logged_in_with(self) -> None:
         lena_patron = Patron.objects.create(card_number="P0009", name="李娜", user=self.lena)
-        with self.assertRaises(privacy.ErasureRefused):
+        with self.assertRaises(ErasureRefused):
             privacy.erase_patron(lena_patron, by=self.lena)
 
     def test_a_homeroom_teachers_erasure_leaves_the_class_without_one(self) -> None:
