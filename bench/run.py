@@ -60,6 +60,8 @@ QUERIES_PER_KIND = 30
 ROUNDS = 2
 SEARCH_GOAL_MS = 50.0
 KINDS = ("word", "author", "pinyin", "initials", "isbn", "class")
+ROSTER_SIZES = {"3k": 3_000, "30k": 30_000}
+ROSTER_GOALS_S = {"3k": 3.0, "30k": 30.0}
 DESCRIPTION = "Run the benchmarks; write bench/results.json and bench/REPORT.md."
 
 
@@ -180,6 +182,130 @@ def search_postgres(ctx: Context) -> list[Result]:
         results += load_results(db, size, "_pg")
         results += measure_search(ctx, db, size, "_pg")
     return results
+
+
+@benchmark("roster_import_s_3k")
+def roster_import_3k(ctx: Context) -> list[Result]:
+    return measure_roster(ctx, "3k")
+
+
+@benchmark("roster_import_s_30k")
+def roster_import_30k(ctx: Context) -> list[Result]:
+    return measure_roster(ctx, "30k")
+
+
+def measure_roster(ctx: Context, size: str) -> list[Result]:
+    """A school's roster imported into an empty library, then the same file again."""
+    path = roster_file(size)
+    goal = f"< {ROSTER_GOALS_S[size]:g}"
+    results = []
+    targets: list[tuple[str, Database | None]] = [("", fresh_sqlite(f"roster-{size}"))]
+    if ctx.pg_reachable():
+        targets.append(("_pg", fresh_postgres(ctx.pg_url, f"roster_{size}")))
+    for suffix, db in targets:
+        if db is None:
+            continue
+        figures = roster_timings(db, path)
+        print(f"  {db.label}: {figures}", flush=True)
+        if figures["added"] != ROSTER_SIZES[size]:
+            ctx.note(f"{db.label}: the roster import added {figures['added']} of {path.name}")
+        results += [
+            Result(f"roster_import_s_{size}{suffix}", round(figures["first"], 2), "s", goal),
+            Result(f"roster_reimport_s_{size}{suffix}", round(figures["again"], 2), "s", goal),
+        ]
+    return results
+
+
+def roster_file(size: str, seed: int = SEED) -> Path:
+    """A made-up school roster (.xlsx), built once and kept under bench/data/."""
+    count = ROSTER_SIZES[size]
+    path = DATA / f"roster-{size}-{seed}.xlsx"
+    if path.exists():
+        return path
+    import openpyxl  # type: ignore[import-untyped]
+
+    rng = random.Random(seed)
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+    given = "子欣宇涵梓轩浩然雨萱诗琪思远佳怡一鸣俊杰若曦明哲可馨天佑晨阳语桐嘉懿博文"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("花名册")
+    sheet.append(["姓名", "学号", "性别", "年级", "班级", "入学年份", "家长电话"])
+    per_class = 45
+    classes_per_grade = -(-count // (12 * per_class))  # a twelve-year school
+    for i in range(count):
+        grade, rest = divmod(i, classes_per_grade * per_class)
+        name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.randint(1, 2)))
+        sheet.append(
+            [
+                name,
+                f"{2025 - grade}{grade + 1:02d}{rest:05d}",
+                rng.choice("男女"),
+                f"{grade + 1}年级",
+                f"({rest // per_class + 1})班",
+                str(2025 - grade),
+                f"13{rng.randint(0, 999_999_999):09d}",
+            ]
+        )
+    building = path.with_suffix(".building")
+    book.save(building)
+    building.rename(path)
+    return path
+
+
+def fresh_sqlite(name: str) -> Database:
+    path = DATA / f"{name}.sqlite3"
+    for old in DATA.glob(f"{name}.sqlite3*"):
+        old.unlink()
+    db = Database(f"sqlite {name}", {"DATABASE_URL": f"sqlite:///{path}"}, {})
+    shuxiang(db, "init", "--quiet")
+    return db
+
+
+def fresh_postgres(base_url: str, suffix: str) -> Database:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(base_url)
+    name = f"{parts.path.lstrip('/')}_{suffix}"
+    with psycopg.connect(_libpq(base_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    db = Database(f"postgres {suffix}", {"DATABASE_URL": url}, {})
+    shuxiang(db, "init", "--quiet")
+    return db
+
+
+def roster_timings(db: Database, path: Path) -> dict[str, Any]:
+    env = dict(environment(db), SHUXIANG_SCHOOL_TYPE="twelve_year")
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--roster", str(path)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+    ).stdout.decode()
+    figures: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return figures
+
+
+def roster_worker(path: Path) -> None:
+    """In a child process on the database to measure: the import as `shuxiang import patrons`
+    runs it, from the file to the committed rows, timed twice (the second finds no change)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuxiang.settings")
+    django.setup()
+    from shuxiang.lib.roster import read_roster
+    from shuxiang.patrons.roster import SKIP_BAD, import_roster
+
+    timings = []
+    added = 0
+    for _ in range(2):
+        started = time.perf_counter()
+        result = import_roster(read_roster(path), by=None, via="cli", mode=SKIP_BAD)
+        timings.append(time.perf_counter() - started)
+        added = added or result.added
+    print(json.dumps({"first": timings[0], "again": timings[1], "added": added}))
 
 
 def load_results(db: Database, size: str, suffix: str) -> list[Result]:
@@ -518,7 +644,8 @@ def write_report(document: dict[str, Any], results: list[Result], ctx: Context) 
     headline = [r for r in results if r.name.startswith(("floor", "search_p50", "search_p95"))]
     per_kind = [r for r in headline if any(f"_{kind}" in r.name for kind in KINDS)]
     headline = [r for r in headline if r not in per_kind]
-    others = [r for r in results if r not in headline and r not in per_kind]
+    roster = [r for r in results if r.name.startswith(("roster_import", "roster_reimport"))]
+    others = [r for r in results if r not in headline and r not in per_kind and r not in roster]
     lines = [
         "# Benchmark report",
         "",
@@ -534,6 +661,7 @@ def write_report(document: dict[str, Any], results: list[Result], ctx: Context) 
         *_table("Search", headline),
         *_table("Search p95 by kind of query", per_kind),
         *_table("Loading and hits", others),
+        *_table("Roster import", roster),
         "## Notes",
         "",
         *([f"- {n}" for n in ctx.notes] or ["- (none)"]),
@@ -588,9 +716,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--load", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--roster", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.load is not None:
         load_worker(args.load, args.seed)
+        return
+    if args.roster is not None:
+        roster_worker(args.roster)
         return
 
     sys.path.insert(0, str(ROOT))
