@@ -40,6 +40,7 @@ STEPS: dict[str, dict[str, str]] = {
 }
 # Where the user follows each kind of job.
 PAGES: dict[str, str] = {Job.Kind.ROSTER_IMPORT: "roster:job"}
+STARTS_FROM = {"check": State.QUEUED, "apply": State.READY}
 RUNNING = {"check": State.CHECKING, "apply": State.IMPORTING}
 FINISHED = {"check": State.READY, "apply": State.DONE}
 # Uploads wait this long for the user to decide; then they are deleted (rosters hold
@@ -90,15 +91,21 @@ def start_job(
     return job
 
 
-def queue_step(job: Job, step: str) -> None:
+def queue_step(job: Job, step: str) -> bool:
+    """Queue the step, if the job is where that step starts (a second click queues nothing)."""
     from shuxiang.jobs.tasks import run_job_step
 
-    job.state = State.QUEUED
-    job.options = {**job.options, "step": step}
-    job.done = job.total = 0
-    job.save(update_fields=["state", "options", "done", "total", "updated_at"])
-    run_job_step.enqueue(job.pk, step)
+    queued = Job.objects.filter(pk=job.pk, state=STARTS_FROM[step]).update(
+        state=State.QUEUED,
+        options={**job.options, "step": step},
+        done=0,
+        total=0,
+        updated_at=timezone.now(),
+    )
+    if queued:
+        run_job_step.enqueue(job.pk, step)
     job.refresh_from_db()
+    return bool(queued)
 
 
 def run_step(job_id: int, step: str) -> None:

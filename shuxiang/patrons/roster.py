@@ -135,7 +135,7 @@ class Plan:
         for row in self.rows:
             counts[row.action] += 1
         counts["rows"] = len(self.rows)
-        counts["warnings"] = sum(1 for r in self.rows if r.warnings)
+        counts["warnings"] = sum(1 for r in self.rows if r.warnings and r.action != ERROR)
         counts["good"] = counts[ADD] + counts[UPDATE] + counts[UNCHANGED]
         return counts
 

@@ -165,11 +165,9 @@ def _preview_context(job: Job) -> dict[str, Any]:
 @librarian_required
 def start_import(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
-    if job.state != Job.State.READY:
-        messages.error(request, _("This import has already run or was cancelled."))
-        return redirect("roster:job", job.pk)
     # The import checks every row again, inside its transaction: the preview may be old.
-    jobs.queue_step(job, "apply")
+    if not jobs.queue_step(job, "apply"):
+        messages.error(request, _("This import has already run or was cancelled."))
     return redirect("roster:job", job.pk)
 
 

@@ -78,6 +78,16 @@ class JobStepTests(BaseTestCase):
         job.refresh_from_db()
         self.assertEqual((job.state, job.result["added"]), (Job.State.DONE, 1))
 
+    @override_settings(TASKS=DATABASE_QUEUE)
+    def test_a_step_is_queued_only_from_where_it_starts(self) -> None:
+        job = self.start()
+        self.assertFalse(services.queue_step(job, "apply"))  # not checked yet
+        run_queued_tasks()
+        job.refresh_from_db()
+        self.assertTrue(services.queue_step(job, "apply"))
+        self.assertFalse(services.queue_step(job, "apply"))  # a second click
+        self.assertEqual(DBTaskResult.objects.ready().count(), 1)
+
     def test_it_writes_progress_to_the_job_row_a_few_times_a_second(self) -> None:
         job = Job.objects.create(kind=Job.Kind.ROSTER_IMPORT, state=Job.State.CHECKING)
         progress = ProgressRecorder(job, min_interval=60)
