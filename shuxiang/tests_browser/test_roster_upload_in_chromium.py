@@ -125,4 +125,5 @@ class RosterUploadInTheBrowserTests(BrowserTestCase):
         sync_api.expect(page.locator("[data-upload-error]")).to_contain_text(
             "没有找到“姓名”一列，无法按花名册读取。找到的表头：学号、班级。"
         )
+        page.screenshot(path="/tmp/shuxiang-roster-upload.png", full_page=True)
         self.assertFalse(Job.objects.exists())
