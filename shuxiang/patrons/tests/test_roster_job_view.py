@@ -57,7 +57,7 @@ class RosterJobViewTests(BaseTestCase):
         self.assertContains(r, "姓名为空。")
         self.assertContains(r, "“七年级”不是本校的年级（小学：一年级至六年级）。")
         self.assertContains(r, "班级：五年级(2)班 → <strong>五年级(3)班</strong>", html=True)
-        self.assertContains(r, "<li class=\"list-inline-item\">学号 → 学号</li>", html=True)
+        self.assertContains(r, '<li class="list-inline-item">学号 → 学号</li>', html=True)
         self.assertContains(r, "导入 2 行正确的数据")
         self.assertContains(r, "取消——不导入任何数据")
         self.assertEqual(Patron.objects.filter(name="林小雨").count(), 0)  # nothing written yet
