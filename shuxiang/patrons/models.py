@@ -17,7 +17,7 @@ class SchoolClass(models.Model):
     """
 
     grade = models.PositiveSmallIntegerField(_("grade"))
-    number = models.PositiveSmallIntegerField(_("class number"))
+    number = models.PositiveSmallIntegerField(_("number of the class"))
     enrolment_year = models.PositiveSmallIntegerField(_("year of enrolment"), null=True, blank=True)
     homeroom_teacher = models.ForeignKey(
         "Patron",
@@ -85,7 +85,7 @@ class Patron(models.Model):
         FEMALE = "f", _("Female")
 
     card_number = models.CharField(_("card number"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.STUDENT)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     # 学号 for students, 工号 for teachers and staff; leading zeros matter, so text.

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('card_number', models.CharField(max_length=32, unique=True, verbose_name='card number')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name', models.CharField(max_length=100, verbose_name='full name')),
                 ('type', models.CharField(choices=[('student', 'Student'), ('teacher', 'Teacher'), ('staff', 'Staff')], default='student', max_length=10, verbose_name='type')),
                 ('gender', models.CharField(blank=True, choices=[('m', 'Male'), ('f', 'Female')], max_length=1, verbose_name='gender')),
                 ('student_number', models.CharField(blank=True, max_length=32, verbose_name='student number')),
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('grade', models.PositiveSmallIntegerField(verbose_name='grade')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='class number')),
+                ('number', models.PositiveSmallIntegerField(verbose_name='number of the class')),
                 ('enrolment_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year of enrolment')),
                 ('graduated_on', models.DateField(blank=True, null=True, verbose_name='graduated on')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
