@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
 from itertools import groupby
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -24,6 +22,7 @@ from shuxiang.patrons import classes, permissions
 from shuxiang.patrons.class_forms import ClassAddForm, ClassEditForm
 from shuxiang.patrons.errors import InvalidClass
 from shuxiang.patrons.models import Patron, SchoolClass
+from shuxiang.patrons.permissions import librarian_required
 
 View = Callable[..., HttpResponse]
 
@@ -38,18 +37,6 @@ STATUS_BADGES: dict[str, str] = {
 
 def _signed_in(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
-
-
-def librarian_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.can_manage_patrons(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @librarian_required

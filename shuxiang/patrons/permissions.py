@@ -8,15 +8,21 @@ of aggregates; kiosks speak SIP2. None of those three opens a patron page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 
 from shuxiang.accounts.models import User
 from shuxiang.patrons.models import Patron, SchoolClass
 
 AnyUser = User | AnonymousUser
+View = Callable[..., HttpResponse]
 
 
 def _user(user: AnyUser) -> User | None:
@@ -95,3 +101,28 @@ def get_class_for_user(user: AnyUser, pk: int) -> SchoolClass:
     if not visible_classes(user).filter(pk=pk).exists():
         raise PermissionDenied
     return school_class
+
+
+def login_needed(view: View) -> View:
+    """Anonymous visitors go to the login page (and come back), never to a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def librarian_required(view: View) -> View:
+    """Pages that change patrons or classes: the librarian only; everyone else 403."""
+
+    @wraps(view)
+    @login_needed
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_manage_patrons(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

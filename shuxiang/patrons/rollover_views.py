@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,22 +20,10 @@ from shuxiang.lib.text import to_halfwidth
 from shuxiang.patrons import rollover
 from shuxiang.patrons.errors import RolloverError
 from shuxiang.patrons.models import Rollover
-from shuxiang.patrons.permissions import can_manage_patrons
+from shuxiang.patrons.permissions import librarian_required
 
 View = Callable[..., HttpResponse]
 HISTORY = 20
-
-
-def librarian_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_manage_patrons(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _staff(request: HttpRequest) -> User:

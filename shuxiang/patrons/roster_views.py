@@ -27,7 +27,7 @@ from shuxiang.jobs.models import Job
 from shuxiang.lib import roster as reader
 from shuxiang.patrons import roster
 from shuxiang.patrons.models import Patron
-from shuxiang.patrons.views import librarian_required
+from shuxiang.patrons.permissions import librarian_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT = 5
@@ -161,8 +161,8 @@ def _preview_context(job: Job) -> dict[str, Any]:
     }
 
 
-@require_POST
 @librarian_required
+@require_POST
 def start_import(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
     # The import checks every row again, inside its transaction: the preview may be old.
@@ -171,8 +171,8 @@ def start_import(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("roster:job", job.pk)
 
 
-@require_POST
 @librarian_required
+@require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
     if jobs.cancel(job, by=_user(request)):

@@ -4,12 +4,9 @@ and "my account" for readers. Who may open what is decided in permissions.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,31 +20,11 @@ from shuxiang.patrons import permissions, privacy, queries, services
 from shuxiang.patrons.errors import DuplicateCardNumber, InvalidCardNumber, PatronError
 from shuxiang.patrons.forms import PatronForm, ReissueForm
 from shuxiang.patrons.models import Patron, SchoolClass
+from shuxiang.patrons.permissions import librarian_required, login_needed
 
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 20
-
-
-def login_needed(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def librarian_required(view: View) -> View:
-    @wraps(view)
-    @login_needed
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not permissions.can_manage_patrons(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
