@@ -33,6 +33,8 @@ GRADUATING_STATUSES = (Patron.Status.ACTIVE, Patron.Status.CARD_LOST, Patron.Sta
 # Schools hold graduation in June or July; from June a rollover counts for the school year
 # that starts in September, so a July rollover and a September one are the same rollover.
 ROLLOVER_SEASON_STARTS = 6
+# Schools move classes up between the end of one school year and the start of the next.
+ROLLOVER_SEASON = range(6, 10)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class RolloverPlan:
     graduating: list[ClassMove]  # classes leaving the school
     clearance: list[Clearance]
     previous: Rollover | None = None  # this school year's rollover, if one already ran
+    # Outside June–September the classes are most likely already right for the year (a school
+    # that starts with Shuxiang in November imports this year's roster): say so loudly.
+    mid_year: bool = False
 
     @property
     def students_moving(self) -> int:
@@ -134,6 +139,7 @@ def preview_rollover(today: date) -> RolloverPlan:
         graduating=graduating,
         clearance=clearance_for(graduating_patrons([m.class_id for m in graduating])),
         previous=current_rollover(year),
+        mid_year=today.month not in ROLLOVER_SEASON,
     )
 
 

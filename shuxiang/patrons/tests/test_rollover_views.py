@@ -99,6 +99,13 @@ class RolloverPreviewViewTests(RolloverViewTests):
         entry = AuditLog.objects.get(action="rollover.previewed")
         self.assertEqual((entry.by, entry.detail), (self.lena, {"clearance": 1}))
 
+    def test_it_warns_in_the_middle_of_the_school_year_but_not_in_september(self) -> None:
+        self.assertNotContains(self.client.get(URL), "学年中间")
+        with time_machine.travel(datetime(2026, 11, 22, 10, tzinfo=SEPT_1.tzinfo), tick=False):
+            self.client.force_login(self.lena)  # the September session has expired
+            r = self.client.get(URL)
+        self.assertContains(r, "现在是学年中间")
+
     def test_it_reads_a_bigger_school_in_the_same_number_of_queries(self) -> None:
         with CaptureQueriesContext(connection) as small:
             self.client.get(URL)
