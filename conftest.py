@@ -18,3 +18,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.outcome = "failed"
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"SHUXIANG_REQUIRE_ALL=1 but the test was skipped: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circulation_settings():  # type: ignore[no-untyped-def]
+    # The checkout caches loan rules and the calendar per process; a test's rollback fires no
+    # signal, so every test starts from what its own database holds.
+    from shuxiang.circulation import config
+
+    config.invalidate()
+    yield
+    config.invalidate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.test import TestCase
@@ -9,6 +10,7 @@ from django.test import TestCase
 from shuxiang.accounts.models import ApiToken, User
 from shuxiang.catalog import services
 from shuxiang.catalog.models import Location, Record
+from shuxiang.circulation import defaults as circulation_defaults
 from shuxiang.patrons.models import Patron, SchoolClass
 
 
@@ -28,6 +30,9 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         services.ensure_default_locations()
+        # The primary-school loan rules, Monday–Friday opening and the 2026–2027 terms
+        # (autumn 2026-08-01 – 2027-01-31, spring 2027-02-01 – 07-31), as `shuxiang init` makes.
+        circulation_defaults.ensure_defaults(date(2026, 11, 2))
         cls.stacks = Location.objects.get(code="STACKS")
         cls.reading_room = Location.objects.get(code="READING")
         cls.lena = User.objects.create_user(

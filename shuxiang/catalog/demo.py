@@ -36,6 +36,8 @@ from shuxiang.lib import clc
 from shuxiang.lib.text import dedup_key, fold
 
 Progress = Callable[[int, int], None]
+# Copies shelved in the 工具书区 are reference books (in-room use only).
+ITEM_TYPES = {"REFERENCE": Item.ItemType.REFERENCE}
 
 # About 6,700 titles make about 20,000 copies: a middle-sized school library.
 DEFAULT_RECORDS = 6700
@@ -177,6 +179,7 @@ class _Loader:
             "call_number": record["call_number"],
             "shelf_key": record["shelf_key"],
             "location_id": self.locations[plan["location"]],
+            "item_type": ITEM_TYPES.get(plan["location"], Item.ItemType.GENERAL),
             "price": record["price"],
             "source": plan["source"],
             "donor": plan["donor"],

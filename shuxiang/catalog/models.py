@@ -140,7 +140,17 @@ class Item(models.Model):
         MISSING = "missing", _("Missing")
         LOST = "lost", _("Lost")
         DAMAGED = "damaged", _("Damaged")
+        IN_REPAIR = "in_repair", _("Being repaired")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class ItemType(models.TextChoices):
+        """What loan rules and compensation rates key on, beside the location."""
+
+        GENERAL = "general", _("General")
+        REFERENCE = "reference", _("Reference (工具书)")
+        PERIODICAL = "periodical", _("Periodical")
+        AUDIO_VISUAL = "audio_visual", _("Audio-visual")
+        TEACHING = "teaching", _("Teaching reference")
 
     class Source(models.TextChoices):
         PURCHASE = "purchase", _("Purchase")
@@ -160,6 +170,14 @@ class Item(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.ON_SHELF, db_index=True
     )
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    # db_default as well: the bulk loaders write rows with plain SQL.
+    item_type = models.CharField(
+        _("item type"),
+        max_length=20,
+        choices=ItemType.choices,
+        default=ItemType.GENERAL,
+        db_default=ItemType.GENERAL,
+    )
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.PURCHASE
     )

@@ -37,6 +37,7 @@ class ItemData:
     received_on: date | None = None
     notes: str = ""
     call_number: str = ""
+    item_type: str = ""  # blank: from the location and the record (see item_type_for)
 
 
 @dataclass
@@ -234,13 +235,15 @@ def add_item(
     if Item.objects.filter(accession_number=accession).exists():
         raise DuplicateAccessionNumber(f"登录号“{accession}”已被使用")
     call_number = clean(data.call_number) or record.call_number
+    location = data.location or default_location()
     item = Item.objects.create(
         record=record,
         barcode=barcode,
         accession_number=accession,
         call_number=call_number,
         shelf_key=clc.shelf_key(call_number) if call_number else "",
-        location=data.location or default_location(),
+        location=location,
+        item_type=data.item_type or item_type_for(record, location),
         price=data.price if data.price is not None else record.price,
         source=data.source,
         donor=clean(data.donor),
@@ -250,6 +253,17 @@ def add_item(
     if log:
         AuditLog.record("item_added", by=by, target=item, via=via, record=record.pk)
     return item
+
+
+def item_type_for(record: Record, location: Location) -> str:
+    """A new copy's type when the cataloguer does not say: 工具书 in a room-only location."""
+    if location.room_only:
+        return Item.ItemType.REFERENCE
+    by_material = {
+        Record.MaterialType.PERIODICAL: Item.ItemType.PERIODICAL,
+        Record.MaterialType.AUDIO_VISUAL: Item.ItemType.AUDIO_VISUAL,
+    }
+    return by_material.get(Record.MaterialType(record.material_type), Item.ItemType.GENERAL)
 
 
 def default_location() -> Location:

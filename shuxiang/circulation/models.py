@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,8 +9,183 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shuxiang.catalog.models import Item
+from shuxiang.catalog.models import Item, Location, Record
 from shuxiang.patrons.models import Patron, SchoolClass
+
+
+class LoanRule(models.Model):
+    """One cell of the loan-rule matrix: patron category × item type × location.
+
+    A blank field is a wildcard. For a loan the most specific matching rule wins: a rule for
+    the location beats any without, then an exact category beats "any student", which beats
+    any patron, then an item type beats any (Koha's order: branch, category, item type).
+    """
+
+    ANY_STUDENT = "student"
+
+    patron_category = models.CharField(_("patron category"), max_length=20, blank=True)
+    item_type = models.CharField(
+        _("item type"), max_length=20, blank=True, choices=Item.ItemType.choices
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    max_loans = models.PositiveSmallIntegerField(_("maximum loans"))
+    loan_days = models.PositiveSmallIntegerField(_("loan days"))
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
+    holds_allowed = models.BooleanField(_("holds allowed"), default=True)
+    # 工具书: lent for use in the room only, due back the same day.
+    room_only = models.BooleanField(_("in-room use only"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("loan rule")
+        verbose_name_plural = _("loan rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron_category", "item_type", "location"],
+                name="one_rule_per_cell",
+            ),
+            models.UniqueConstraint(
+                fields=["patron_category", "item_type"],
+                condition=Q(location__isnull=True),
+                name="one_rule_per_cell_any_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.patron_category or '*'} × {self.item_type or '*'} × {self.location_id or '*'}"
+        )
+
+    def specificity(self, category: str) -> tuple[int, int, int]:
+        level = 0 if not self.patron_category else 1 if self.patron_category != category else 2
+        return (int(self.location_id is not None), level, int(bool(self.item_type)))
+
+    def matches(self, category: str, item_type: str, location_id: int) -> bool:
+        return (
+            (
+                self.patron_category in ("", category)
+                or (self.patron_category == self.ANY_STUDENT and category.startswith("student"))
+            )
+            and self.item_type in ("", item_type)
+            and self.location_id in (None, location_id)
+        )
+
+
+class CirculationPolicy(models.Model):
+    """The library's circulation choices: one row (pk=1), edited on the settings page."""
+
+    class SlotMode(models.TextChoices):
+        OFF = "off", _("No check")
+        WARN = "warn", _("Warn the desk")
+        REFUSE = "refuse", _("Refuse the loan")
+
+    slot_mode = models.CharField(
+        _("borrowing outside the class's slot"),
+        max_length=10,
+        choices=SlotMode.choices,
+        default=SlotMode.WARN,
+    )
+    # None: overdue books never block borrowing; n: blocked when a book is more than n days late.
+    overdue_block_days = models.PositiveSmallIntegerField(
+        _("block borrowing when overdue by more than (days)"), null=True, blank=True
+    )
+    hold_expiry_days = models.PositiveSmallIntegerField(
+        _("days a held book waits for its reader"), default=7
+    )
+    undo_minutes = models.PositiveSmallIntegerField(_("minutes the desk can undo"), default=10)
+
+    def __str__(self) -> str:
+        return "circulation policy"
+
+    @classmethod
+    def current(cls) -> CirculationPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class CompensationRate(models.Model):
+    """Compensation (赔偿) for a lost or damaged copy: price × factor, at least the minimum."""
+
+    item_type = models.CharField(
+        _("item type"), max_length=20, choices=Item.ItemType.choices, unique=True
+    )
+    factor = models.DecimalField(_("factor"), max_digits=5, decimal_places=2, default=Decimal("1"))
+    minimum = models.DecimalField(
+        _("minimum"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+
+    def __str__(self) -> str:
+        return f"{self.item_type} × {self.factor}"
+
+
+class Term(models.Model):
+    """A school term (学期). Students' books are due back by its last day (期末清还)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosedDay(models.Model):
+    """A day the library is shut although its weekday is open: a holiday, a school event."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class OpeningHours(models.Model):
+    """When the library is open on a weekday (0 = Monday). No row: closed that weekday."""
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class LendingSlot(models.Model):
+    """A lending slot of the class rotation (借还书轮流安排表), e.g. Monday 11:30–12:30, and
+    the classes whose turn it is."""
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    starts = models.TimeField(_("starts"), default=time(11, 30))
+    ends = models.TimeField(_("ends"), default=time(12, 30))
+    classes: models.ManyToManyField[SchoolClass, models.Model] = models.ManyToManyField(
+        SchoolClass, verbose_name=_("classes"), blank=True, related_name="lending_slots"
+    )
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.starts:%H:%M}–{self.ends:%H:%M}"
 
 
 class LoanQuerySet(models.QuerySet["Loan"]):
@@ -59,6 +234,7 @@ class Loan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     via = models.CharField(max_length=10, default="desk")
+    rule = models.ForeignKey(LoanRule, null=True, blank=True, on_delete=models.SET_NULL)
 
     objects = LoanQuerySet.as_manager()
 
@@ -128,3 +304,145 @@ class Fine(models.Model):
     @property
     def balance(self) -> Decimal:
         return self.amount - self.paid
+
+
+class HoldQuerySet(models.QuerySet["Hold"]):
+    def active(self) -> HoldQuerySet:
+        return self.filter(status__in=[Hold.Status.WAITING, Hold.Status.READY])
+
+
+class Hold(models.Model):
+    """A patron waiting for a title (预约). On return the first waiting hold takes the copy."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        READY = "ready", _("Ready to collect")
+        FILLED = "filled", _("Collected")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="holds")
+    patron = models.ForeignKey(
+        Patron, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+    )
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    placed_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["placed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron", "record"],
+                condition=Q(status__in=["waiting", "ready"]),
+                name="one_active_hold_per_patron_and_record",
+            ),
+            # A copy waits on the hold shelf for one reader at a time.
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(status="ready"), name="one_ready_hold_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ← {self.patron_id} ({self.status})"
+
+
+class Repair(models.Model):
+    """The repair register (修补登记): a damaged copy, what was wrong, when it came back."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="repairs")
+    reported_at = models.DateTimeField(default=timezone.now)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    damage = models.CharField(_("damage"), max_length=200, blank=True)
+    repaired_at = models.DateTimeField(null=True, blank=True)
+    repaired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.reported_at:%Y-%m-%d}"
+
+
+class CirculationEvent(models.Model):
+    """One row per circulation state change: the library's history and audit trail."""
+
+    class Action(models.TextChoices):
+        CHECKOUT = "checkout", _("Checked out")
+        CHECKIN = "checkin", _("Checked in")
+        RENEW = "renew", _("Renewed")
+        HOLD_PLACED = "hold_placed", _("Hold placed")
+        HOLD_CANCELLED = "hold_cancelled", _("Hold cancelled")
+        HOLD_READY = "hold_ready", _("Hold ready")
+        HOLD_FILLED = "hold_filled", _("Hold collected")
+        HOLD_EXPIRED = "hold_expired", _("Hold expired")
+        CORNER_OUT = "corner_out", _("Lent to a class corner")
+        CORNER_IN = "corner_in", _("Returned from a class corner")
+        LOST = "lost", _("Marked lost")
+        DAMAGED = "damaged", _("Marked damaged")
+        REPAIRED = "repaired", _("Repaired")
+        COMPENSATION = "compensation", _("Compensation recorded")
+        PAID = "paid", _("Compensation paid")
+        WAIVED = "waived", _("Compensation waived")
+        UNDONE = "undone", _("Undone")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, default="desk")  # desk, api, sip2, batch, cli, web
+    station = models.CharField(max_length=60, blank=True)  # which desk or kiosk
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    patron = models.ForeignKey(
+        Patron, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class OverdueNotice(models.Model):
+    """An overdue notice (催还单) for one patron, made by the daily `shuxiang overdue` run."""
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="overdue_notices")
+    school_class = models.ForeignKey(
+        SchoolClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateField(db_index=True)
+    # [{"loan": id, "barcode", "title", "due": "YYYY-MM-DD", "days": n}, ...] as of created_on
+    lines = models.JSONField(default=list)
+    printed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["patron", "created_on"], name="one_notice_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patron_id} {self.created_on}"

@@ -1,12 +1,16 @@
+"""`shuxiang init`: here, in the right-most data app, because it sets up every app's defaults."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from shuxiang.catalog import clc_table, services
 from shuxiang.catalog.models import ClcClass
+from shuxiang.circulation import defaults
 
 
 class Command(BaseCommand):
@@ -24,6 +28,8 @@ class Command(BaseCommand):
         if not ClcClass.objects.exists():
             count = clc_table.load_shipped(progress=None if opts["quiet"] else self._progress)
             say(f"\n中图法分类表：{count} 个类目")
+        for line in defaults.ensure_defaults(timezone.localdate()):
+            say(line)
         say("完成。添加管理员：shuxiang user add 用户名 --role librarian")
 
     def _progress(self, done: int, total: int) -> None:
