@@ -12,5 +12,10 @@ urlpatterns = [
     path("staff/roster/", include("shuxiang.patrons.roster_urls")),
     path("staff/rollover/", include("shuxiang.patrons.rollover_urls")),
     path("staff/jobs/", include("shuxiang.jobs.urls")),
+    path("desk/", include("shuxiang.circulation.desk_urls")),
+    path("staff/circulation/", include("shuxiang.circulation.settings_urls")),
+    path("staff/corners/", include("shuxiang.circulation.corner_urls")),
+    path("staff/holds/", include("shuxiang.circulation.hold_urls")),
+    path("staff/overdue/", include("shuxiang.circulation.overdue_urls")),
     path("", include("shuxiang.opac.urls")),
 ]
