@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from shuxiang.api.auth import TokenAuth
 from shuxiang.catalog.api import router as catalog_router
 from shuxiang.catalog.errors import CatalogError, DuplicateRecord
+from shuxiang.circulation.api import router as circulation_router
+from shuxiang.circulation.errors import CirculationError
 from shuxiang.patrons.api import router as patrons_router
 from shuxiang.patrons.errors import CardRetired, PatronError, PatronNotFound
 
@@ -54,6 +56,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # django-ninja's only 400: a body it could not parse ("Cannot parse request body").
+        return error(request, 422, "invalid_request", _("The request body is not valid JSON."))
     code = getattr(exc, "code", "") or {
         403: "forbidden",
         404: "not_found",
@@ -80,6 +85,12 @@ def on_patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
     return error(request, 422, exc.code, exc.message)
 
 
+@api.exception_handler(CirculationError)
+def on_circulation_error(request: HttpRequest, exc: CirculationError) -> HttpResponse:
+    # The desk's own refusal, word for word: each error class carries its status and code.
+    return error(request, exc.status, exc.code, exc.message)
+
+
 @api.get("/health", auth=None, tags=["system"])
 def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
@@ -87,3 +98,4 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/", catalog_router)
 api.add_router("/", patrons_router)
+api.add_router("/", circulation_router)

@@ -71,6 +71,14 @@ class RecordDetailOut(RecordOut):
     items: list[ItemOut]
 
 
+class CurrentLoanOut(Schema):
+    patron: str | None = Field(..., description="Borrower's card number (null: a class corner)")
+    school_class: str | None = Field(None, description="The class, for a class corner's copy")
+    checked_out: date
+    due: date
+    kind: str = Field(..., description="regular, in_room or corner")
+
+
 class ItemDetailOut(ItemOut):
     record: int
     title: str
@@ -79,7 +87,9 @@ class ItemDetailOut(ItemOut):
     source: str
     donor: str
     received_on: date | None
-    loan: dict[str, str] | None = None
+    loan: CurrentLoanOut | None = Field(
+        None, description="The open loan, for the librarian and the desk (else always null)"
+    )
 
 
 class ItemIn(Schema):
@@ -272,5 +282,25 @@ def get_item(request: HttpRequest, barcode: str) -> dict[str, object]:
         "source": item.source,
         "donor": item.donor,
         "received_on": item.received_on,
-        "loan": None,
+        "loan": _current_loan(item) if _sees_loans(request.user) else None,
+    }
+
+
+def _sees_loans(user: object) -> bool:
+    # Who has which book is the desk's business: the librarian and the assistants.
+    return isinstance(user, User) and (user.is_librarian or user.role == User.Role.ASSISTANT)
+
+
+def _current_loan(item: Item) -> dict[str, object] | None:
+    # Through the reverse relation: catalog sits left of circulation and does not import it.
+    loan = item.loans.filter(returned_at__isnull=True).select_related("patron", "school_class")
+    found = loan.first()
+    if found is None:
+        return None
+    return {
+        "patron": found.patron.card_number if found.patron else None,
+        "school_class": found.school_class.label if found.school_class else None,
+        "checked_out": found.checked_out_on,
+        "due": found.due_on,
+        "kind": found.kind,
     }

@@ -6,6 +6,7 @@ import time_machine
 
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog.models import Item
+from shuxiang.circulation import services as circulation
 from shuxiang.circulation.models import Loan
 from shuxiang.patrons import services
 from shuxiang.patrons.models import Patron, SchoolClass
@@ -95,7 +96,9 @@ class PatronApiTests(BaseTestCase):
         services.report_card_lost(self.ada_patron, by=self.lena)
         blocks = self.get("P0001").json()["blocks"]
         self.assertEqual([b["code"] for b in blocks], ["card_lost"])
-        self.assertIn("P0001", blocks[0]["message"])
+        # The same words the desk shows when it refuses the loan.
+        desk = circulation.patron_blocks(Patron.objects.get(pk=self.ada_patron.pk), today=TODAY)
+        self.assertEqual(blocks[0]["message"], desk[0][1])
         for status in ("suspended", "graduated", "left"):
             Patron.objects.filter(pk=self.ada_patron.pk).update(status=status)
             with self.subTest(status=status):
