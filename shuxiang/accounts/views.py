@@ -19,6 +19,9 @@ class LoginView(auth_views.LoginView):
             return reverse("opac:search")
         if user.can_catalogue:
             return reverse("catalog:home")
+        if user.role == User.Role.ASSISTANT:
+            # A student assistant has one job: the desk.
+            return reverse("desk:desk")
         if user.role == User.Role.HOMEROOM:
             return reverse("patrons:my_class")
         if user.role in {User.Role.STUDENT, User.Role.TEACHER}:
