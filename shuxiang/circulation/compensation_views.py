@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -29,15 +30,16 @@ from shuxiang.circulation.services import Channel
 from shuxiang.patrons.models import Patron
 
 PAGE_SIZE = 50
+CENTS = Decimal("0.01")
 REPAIRED_SHOWN = 100
 # Copies that cannot be sent to repair: they are not on the shelves to be mended.
-NOT_REPAIRABLE = {
+NOT_REPAIRABLE: dict[str, StrPromise] = {
     Item.Status.IN_REPAIR: gettext_lazy("This copy is already in the repair register."),
     Item.Status.DAMAGED: gettext_lazy("This copy is already in the repair register."),
     Item.Status.LOST: gettext_lazy("This copy is recorded as lost."),
     Item.Status.WITHDRAWN: gettext_lazy("This copy has been withdrawn."),
 }
-LOST_REFUSED = {
+LOST_REFUSED: dict[str, StrPromise] = {
     Item.Status.LOST: gettext_lazy("This copy is already recorded as lost."),
     Item.Status.WITHDRAWN: gettext_lazy("This copy has been withdrawn."),
 }
@@ -152,8 +154,9 @@ def _preview(item: Item, *, last_loan: bool) -> Preview:
         loan=loan,
         patron=loan.patron if loan else None,
         amount=rules.compensation(item.price, item.item_type, rates),
-        factor=factor,
-        minimum=minimum,
+        # "× 1.5, at least ¥5.00", not "× 1.50, at least ¥5".
+        factor=format(Decimal(factor).normalize(), "f"),
+        minimum=str(Decimal(minimum).quantize(CENTS)),
     )
 
 
@@ -282,7 +285,7 @@ def fine_list(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number),
         "settled": settled,
         "open_count": open_fines.count(),
-        "owed": (totals["amount"] or Decimal(0)) - (totals["paid"] or Decimal(0)),
+        "owed": (Decimal(totals["amount"] or 0) - Decimal(totals["paid"] or 0)).quantize(CENTS),
     }
     return render(request, "circulation/compensation_list.html", context)
 

@@ -103,21 +103,20 @@ def overdue_by_class(today: date) -> list[ClassCount]:
     counts = (
         Loan.objects.overdue(on=today)
         .filter(patron__isnull=False)
-        .values("patron__school_class")
+        .values_list("patron__school_class")
         .annotate(books=Count("id"), patrons=Count("patron", distinct=True))
     )
-    by_pk = {row["patron__school_class"]: row for row in counts}
+    by_pk: dict[int | None, tuple[int, int]] = {
+        pk: (books, patrons) for pk, books, patrons in counts
+    }
     classes = SchoolClass.objects.in_bulk([pk for pk in by_pk if pk is not None])
+    # Classes in grade order; teachers and staff (no class) last.
     result = [
-        ClassCount(classes[pk], row["books"], row["patrons"])
-        for pk, row in by_pk.items()
-        if pk is not None
+        ClassCount(classes[pk], *by_pk[pk])
+        for pk in sorted(classes, key=lambda pk: (classes[pk].grade, classes[pk].number))
     ]
-    result.sort(
-        key=lambda c: (c.school_class.grade, c.school_class.number) if c.school_class else (0, 0)
-    )
     if None in by_pk:
-        result.append(ClassCount(None, by_pk[None]["books"], by_pk[None]["patrons"]))
+        result.append(ClassCount(None, *by_pk[None]))
     return result
 
 

@@ -132,7 +132,8 @@ class OverdueListTests(BaseTestCase):
     def test_it_sends_visitors_to_the_login_page(self) -> None:
         r = self.client.get(f"/staff/overdue/classes/{self.class_5_2.pk}/")
         self.assertRedirects(
-            r, f"/accounts/login/?next=/staff/overdue/classes/{self.class_5_2.pk}/",
+            r,
+            f"/accounts/login/?next=/staff/overdue/classes/{self.class_5_2.pk}/",
             fetch_redirect_response=False,
         )
 
