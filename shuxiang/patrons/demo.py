@@ -1,27 +1,18 @@
-"""The demo school's people: pupils in classes, teachers, library cards and a term of loans.
+"""The demo school's people: pupils in classes, teachers and their library cards.
 
 Every name is made up from lists of common surname and given-name characters, every phone
 number is a 1380000xxxx dummy, and the same seed gives the same school. Rows are written with
-bulk_create in one transaction so that `make run` stays quick.
-
-The loan history is written here, beside the people it belongs to, straight into the
-circulation tables: there is no circulation service yet, and patrons must not import
-circulation (STYLE §1), so the models are looked up by name.
+bulk_create in one transaction so that `make run` stays quick. Their term of loans comes from
+circulation.demo (circulation builds on patrons, not the other way round).
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock
-from decimal import Decimal
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,10 +35,6 @@ SURNAMES = (
 )
 BOY_CHARS = "浩宇轩博文俊杰明辰睿泽晨阳昊天鸣嘉豪思远墨航景承志修家乐宏伟强磊鹏飞凯彬子一铭瑞"
 GIRL_CHARS = "欣怡梓诗琪雨桐紫萱可馨语嫣思彤佳静雯诺若曦芷梦瑶雅琳婷悦妍晴莹雪丽娜子一涵蕊"
-# Ten weekdays a fortnight: class i borrows on weekday i % 5 (借还书轮流安排表).
-SCHOOL_DAYS = 5
-STUDENT_LIMIT, TEACHER_LIMIT = 2, 5
-STUDENT_DAYS, TEACHER_DAYS = 14, 30
 DEMO_USERS = [
     # username, role, what the login is for
     ("homeroom", User.Role.HOMEROOM, "班主任：本班学生的借阅和超期"),
@@ -61,46 +48,7 @@ class PatronDemoReport:
     classes: int = 0
     students: int = 0
     teachers: int = 0
-    loans: int = 0
-    open_loans: int = 0
-    overdue: int = 0
     seconds: float = 0.0
-
-
-@dataclass
-class _Person:
-    patron: Patron
-    limit: int
-    days: int
-    pool: list[int]  # the items this patron would pick from
-    open: int = 0
-
-
-@dataclass(order=True)
-class _Return:
-    day: date
-    item_id: int = field(compare=False)
-    person: _Person = field(compare=False)
-
-
-@dataclass
-class _LoanRow:
-    item_id: int
-    patron: Patron
-    checked_out_on: date
-    due_on: date
-    checked_out_at: datetime
-    returned_at: datetime | None
-
-    def fields(self) -> dict[str, Any]:
-        patron = self.patron
-        return {
-            **self.__dict__,
-            "school_class": patron.school_class,
-            "patron_type": patron.type,
-            "patron_category": patron.category,
-            "via": "desk",
-        }
 
 
 def load_demo_patrons(
@@ -111,7 +59,7 @@ def load_demo_patrons(
     class_size: int = CLASS_SIZE,
     teachers: int = TEACHERS,
 ) -> PatronDemoReport:
-    """Fill an empty school with classes, pupils, teachers and a term of loans, all or nothing."""
+    """Fill an empty school with classes, pupils and teachers, all or nothing."""
     today = today or timezone.localdate()
     started = time.perf_counter()
     with transaction.atomic():
@@ -125,7 +73,6 @@ def load_demo_patrons(
         pupils = school.add_students(classes, class_size)
         school.add_assistants(classes, pupils)
         report = PatronDemoReport(len(classes), len(pupils), len(staff))
-        _Lending(random.Random(seed + 202), today).run(classes, pupils, staff, report)
         school.finish()
         _analyze()
         AuditLog.record(
@@ -135,7 +82,6 @@ def load_demo_patrons(
             classes=report.classes,
             students=report.students,
             teachers=report.teachers,
-            loans=report.loans,
             seed=seed,
         )
     report.seconds = time.perf_counter() - started
@@ -268,167 +214,11 @@ class _CardNumbers:
         note_number_used(CARD_KEY, self.number)
 
 
-class _Lending:
-    """A term of noon lending, day by day: returns first, then the day's classes borrow.
-
-    Each copy is lent to one patron at a time (the open-loan constraint), and patrons keep
-    to their limits, because the simulation hands a copy out only while it is on the shelf.
-    """
-
-    def __init__(self, rng: random.Random, today: date) -> None:
-        self.rng = rng
-        self.today = today
-        self.term = terms.term_of(today)
-        self.out: set[int] = set()
-        self.returns: list[_Return] = []
-        self.loans: list[_LoanRow] = []
-        self.loan_model = apps.get_model("circulation", "Loan")
-        self.fine_model = apps.get_model("circulation", "Fine")
-
-    def run(
-        self,
-        classes: list[SchoolClass],
-        pupils: list[Patron],
-        staff: list[Patron],
-        report: PatronDemoReport,
-    ) -> None:
-        items = self._lendable_items()
-        if not items:
-            return
-        by_grade = {
-            g: [pk for pk, low, high in items if _suits(g, low, high)] for g in range(1, 13)
-        }
-        everything = [pk for pk, _, _ in items]
-        class_of = {c.pk: (i, c) for i, c in enumerate(classes)}
-        rota: dict[int, list[_Person]] = {day: [] for day in range(SCHOOL_DAYS)}
-        for pupil in pupils:
-            position, pupil.school_class = class_of[pupil.school_class_id or 0]
-            pool = by_grade[pupil.school_class.grade] or everything
-            rota[position % SCHOOL_DAYS].append(_Person(pupil, STUDENT_LIMIT, STUDENT_DAYS, pool))
-        teachers = [_Person(t, TEACHER_LIMIT, TEACHER_DAYS, everything) for t in staff]
-        day = self.term.start
-        while day <= self.today:
-            if day.weekday() < SCHOOL_DAYS:
-                self._lending_day(day, rota[day.weekday()], teachers)
-            day += timedelta(days=1)
-        self._write(report)
-
-    def _lendable_items(self) -> list[tuple[int, int | None, int | None]]:
-        # Only copies on the shelf since before the term and in a room that lends them home.
-        shelved = Item.objects.filter(
-            status=Item.Status.ON_SHELF,
-            location__lends=True,
-            location__room_only=False,
-            received_on__lt=self.term.start,
-        )
-        return list(shelved.values_list("pk", "record__grade_min", "record__grade_max"))
-
-    def _lending_day(self, day: date, pupils: list[_Person], teachers: list[_Person]) -> None:
-        while self.returns and self.returns[0].day <= day:
-            back = heapq.heappop(self.returns)
-            self.out.discard(back.item_id)
-            back.person.open -= 1
-        for person in pupils:
-            wanted = self.rng.choices((0, 1, 2), weights=(40, 50, 10))[0]
-            for _ in range(wanted):
-                self._borrow(person, day)
-        for person in teachers:
-            if self.rng.random() < 0.05:
-                self._borrow(person, day)
-
-    def _borrow(self, person: _Person, day: date) -> None:
-        if person.open >= person.limit:
-            return
-        for _ in range(8):  # a few tries at a copy that is on the shelf
-            item_id = self.rng.choice(person.pool)
-            if item_id not in self.out:
-                break
-        else:
-            return
-        returned = self._return_day(day, person.days)
-        minute = self.rng.randint(0, 24)  # noon lending: 11:30 to 12:30
-        self.loans.append(
-            _LoanRow(
-                item_id=item_id,
-                patron=person.patron,
-                checked_out_on=day,
-                due_on=day + timedelta(days=person.days),
-                checked_out_at=_at(day, 11, 35 + minute),
-                returned_at=_at(returned, 11, 31 + minute // 6) if returned else None,
-            )
-        )
-        self.out.add(item_id)
-        person.open += 1
-        if returned:
-            heapq.heappush(self.returns, _Return(returned, item_id, person))
-
-    def _return_day(self, day: date, days: int) -> date | None:
-        """Most books come back at the class's next turn or the one after; a few late; a
-        very few not at all. None while the book is still out today."""
-        roll = self.rng.random()
-        if roll < 0.003:
-            return None
-        if roll < 0.6:
-            back = day + timedelta(days=7)
-        elif roll < 0.95:
-            back = day + timedelta(days=days)
-        else:
-            back = day + timedelta(days=days + 7 * self.rng.randint(1, 3))
-        return back if back <= self.today else None
-
-    def _write(self, report: PatronDemoReport) -> None:
-        loans = self.loan_model.objects.bulk_create(
-            [self.loan_model(**row.fields()) for row in self.loans], batch_size=2000
-        )
-        open_items = sorted(self.out)
-        for start in range(0, len(open_items), 500):
-            Item.objects.filter(pk__in=open_items[start : start + 500]).update(
-                status=Item.Status.ON_LOAN
-            )
-        report.loans = len(loans)
-        report.open_loans = len(open_items)
-        report.overdue = sum(
-            1 for row in self.loans if row.returned_at is None and row.due_on < self.today
-        )
-        self._compensation(loans)
-
-    def _compensation(self, loans: Sequence[Any]) -> None:
-        # A few damaged books to pay for in the top grade, so that the rollover's 离校清还
-        # list has money on it as well as books.
-        top = grades.top_grade(settings.SHUXIANG_SCHOOL_TYPE)
-        done = [
-            (loan, row)
-            for loan, row in zip(loans, self.loans, strict=True)
-            if row.returned_at and row.patron.grade == top
-        ]
-        picked = self.rng.sample(done, min(3, len(done)))
-        for (loan, row), amount in zip(picked, (10, 15, 20), strict=False):
-            self.fine_model.objects.create(
-                patron=row.patron,
-                loan=loan,
-                item_id=row.item_id,
-                reason="damaged",
-                amount=Decimal(amount).quantize(Decimal("0.01")),
-                notes="演示：封面撕破",
-            )
-
-
-def _suits(grade: int, low: int | None, high: int | None) -> bool:
-    return (low or 1) <= grade <= (high or 12)
-
-
-def _at(day: date, hour: int, minute: int) -> datetime:
-    return timezone.make_aware(datetime.combine(day, clock(hour, minute)))
-
-
 def _analyze() -> None:
-    # Thousands of new loans: let the planner know before the first class page is opened.
-    tables = [
-        m._meta.db_table for m in (Patron, SchoolClass, apps.get_model("circulation", "Loan"))
-    ]
+    # Hundreds of new pupils: let the planner know before the first class page is opened.
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        for model in (Patron, SchoolClass):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def ensure_demo_users() -> list[str]:

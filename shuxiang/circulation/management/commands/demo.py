@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from shuxiang.accounts.models import User
 from shuxiang.catalog import demo
 from shuxiang.catalog.models import Record
+from shuxiang.circulation import demo as circulation_demo
 from shuxiang.patrons import demo as patrons_demo
 from shuxiang.patrons.models import Patron, SchoolClass
 
@@ -18,8 +19,8 @@ URL = "http://127.0.0.1:8000/"
 
 class Command(BaseCommand):
     help = (
-        "Load a made-up school: its collection, classes, pupils, teachers, a term of loans "
-        "and demo logins (run `shuxiang init` first)."
+        "Load a made-up school: its collection, classes, pupils, teachers, the class rotation, "
+        "a term of loans and demo logins (run `shuxiang init` first)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,18 +70,20 @@ class Command(BaseCommand):
             f"（载入每秒 {report.records_per_second:,.0f} 种，"
             f"建立索引 {report.index_seconds:.1f} 秒）"
         )
-        self._load_patrons(opts)
+        # The librarian and the assistant first: the loan history is theirs.
         demo.ensure_demo_users()
+        if self._load_patrons(opts):
+            self._load_history(opts)
         patrons_demo.ensure_demo_users()
         self._logins()
 
-    def _load_patrons(self, opts: dict[str, Any]) -> None:
+    def _load_patrons(self, opts: dict[str, Any]) -> bool:
         if SchoolClass.objects.filter(graduated_on__isnull=True).exists():
             self.stdout.write("已有班级，不载入演示读者。")
-            return
+            return False
         if not opts["classes_per_grade"] or not opts["class_size"]:
-            return
-        self.stdout.write("载入演示学校的班级、学生、教师和本学期的借阅 …")
+            return False
+        self.stdout.write("载入演示学校的班级、学生和教师 …")
         report = patrons_demo.load_demo_patrons(
             seed=opts["seed"],
             classes_per_grade=opts["classes_per_grade"],
@@ -88,9 +91,19 @@ class Command(BaseCommand):
             teachers=opts["teachers"],
         )
         self.stdout.write(
-            f"完成：{report.classes} 个班级、{report.students} 名学生、{report.teachers} 名教师；"
-            f"本学期借阅 {report.loans} 次（在借 {report.open_loans}，超期 {report.overdue}），"
+            f"完成：{report.classes} 个班级、{report.students} 名学生、{report.teachers} 名教师，"
             f"用时 {report.seconds:.1f} 秒"
+        )
+        return True
+
+    def _load_history(self, opts: dict[str, Any]) -> None:
+        self.stdout.write("生成借还书轮流安排表，载入本学期的借阅 …")
+        report = circulation_demo.load_demo_history(seed=opts["seed"])
+        since = f"自 {report.first_day:%Y-%m-%d} 起" if report.first_day else ""
+        self.stdout.write(
+            f"完成：{since}借阅 {report.loans} 次（在借 {report.open_loans}，"
+            f"超期 {report.overdue}，阅览室 {report.in_room}，班级图书角 {report.corner}，"
+            f"丢失 {report.lost}，预约 {report.holds}），用时 {report.seconds:.1f} 秒"
         )
 
     def _progress(self, what: str) -> demo.Progress:
