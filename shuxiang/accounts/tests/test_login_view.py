@@ -23,6 +23,11 @@ class LoginViewTests(BaseTestCase):
         r = self.client.post("/accounts/login/", {"username": "tom", "password": "tom-pass-1"})
         self.assertRedirects(r, "/staff/patrons/me/")
 
+    def test_a_student_assistant_lands_on_the_desk(self) -> None:
+        User.objects.create_user("sam", password="sam-pass-12", role=User.Role.ASSISTANT)
+        r = self.client.post("/accounts/login/", {"username": "sam", "password": "sam-pass-12"})
+        self.assertRedirects(r, "/desk/")
+
     def test_a_homeroom_teacher_lands_on_their_class(self) -> None:
         r = self.client.post("/accounts/login/", {"username": "hana", "password": "hana-pass-1"})
         self.assertRedirects(r, "/staff/patrons/my-class/", target_status_code=302)
