@@ -384,4 +384,10 @@ def me(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"patron": patron}
     if patron is not None:
         context.update(_loans_context(request, patron))
+        # Holds live in circulation too: reached through the reverse relation, like loans.
+        context["holds"] = (
+            patron.holds.filter(status__in=("waiting", "ready"))
+            .select_related("record")
+            .order_by("placed_at", "pk")
+        )
     return render(request, "patrons/patron_me.html", context)
