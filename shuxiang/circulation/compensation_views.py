@@ -177,6 +177,12 @@ def _checked(form: BarcodeForm, *, last_loan: bool) -> Preview | None:
     if item.status in refused:
         form.add_error("barcode", str(refused[item.status]))
         return None
+    # Say it before the librarian types the damage: the service would refuse it anyway.
+    if last_loan and Loan.objects.open().filter(item=item).exists():
+        form.add_error(
+            "barcode", _("This book is on loan: check it in at the desk, then send it to repair.")
+        )
+        return None
     return _preview(item, last_loan=last_loan)
 
 

@@ -81,9 +81,12 @@ class RepairRegisterTests(BaseTestCase):
             due_on=date(2026, 12, 20),
         )
         Item.objects.filter(pk=self.t2.pk).update(status=Item.Status.ON_LOAN)
-        r = self.client.post(DAMAGED, {"barcode": "T0002", "damage": "水渍"})
-        self.assertEqual(r.status_code, 422)
-        self.assertTrue(r.context["form"].non_field_errors())
+        for r in (
+            self.client.get(DAMAGED, {"barcode": "T0002"}),
+            self.client.post(DAMAGED, {"barcode": "T0002", "damage": "水渍"}),
+        ):
+            self.assertEqual(r.status_code, 422)
+            self.assertContains(r, "这本书在借：请先在借还台还回，再登记修补。", status_code=422)
         self.assertEqual(self.status(self.t2), Item.Status.ON_LOAN)
         self.assertFalse(Repair.objects.exists())
 
