@@ -113,7 +113,7 @@ def _headers(with_class: bool) -> list[str]:
 
 # Column widths (Excel characters; PDF proportions), the class column first.
 XLSX_WIDTHS = (14, 14, 10, 36, 14, 12, 10)
-PDF_WIDTHS = (2.2, 2.4, 1.8, 6.0, 1.8, 2.0, 1.4)
+PDF_WIDTHS = (2.2, 2.4, 1.8, 5.6, 1.8, 2.0, 1.8)
 
 
 def _columns(widths: tuple[float, ...], with_class: bool) -> tuple[float, ...]:
@@ -182,12 +182,11 @@ def _pdf(title: str, lines: list[OverdueLine], with_class: bool) -> bytes:
     return table_pdf(document)
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+def _download(content: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    # RFC 6266: an ASCII fallback name, and the Chinese one for browsers that read filename*.
-    ascii_name = filename.encode("ascii", "ignore").decode() or "overdue"
+    # RFC 6266: an ASCII name for old browsers, the Chinese one for those that read filename*.
     response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     )
     return response
 
@@ -200,11 +199,13 @@ def _export(request: HttpRequest, school_class: SchoolClass | None, kind: str) -
     AuditLog.record(
         "overdue.exported", by=_user(request), target=school_class, format=kind, rows=len(lines)
     )
-    stem = f"{school_class.label if school_class else _('whole school')}-{today.isoformat()}"
-    name = _("Overdue books") + "-" + stem
+    who = school_class.label if school_class else _("whole school")
+    name = f"{_('Overdue books')}-{who}-{today.isoformat()}.{kind}"
+    scope = f"class-{school_class.pk}" if school_class else "school"
+    fallback = f"overdue-{scope}-{today.isoformat()}.{kind}"
     if kind == "xlsx":
-        return _download(_workbook(title, lines, with_class), XLSX, f"{name}.xlsx")
-    return _download(_pdf(title, lines, with_class), "application/pdf", f"{name}.pdf")
+        return _download(_workbook(title, lines, with_class), XLSX, name, fallback)
+    return _download(_pdf(title, lines, with_class), "application/pdf", name, fallback)
 
 
 @login_needed

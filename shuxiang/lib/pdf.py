@@ -22,6 +22,7 @@ from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
@@ -30,6 +31,7 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILE = FONT_DIR / "wqy-microhei.ttc"
 FONT_NAME = "WenQuanYiMicroHei"
 MARGIN = 15 * mm
+PADDING = 4  # points, left and right of each table cell
 
 
 @functools.cache
@@ -120,23 +122,32 @@ def table_pdf(doc: TableDocument) -> bytes:
 def _table(doc: TableDocument, styles: dict[str, ParagraphStyle], width: float) -> Table:
     weights = list(doc.widths) or [1.0] * len(doc.headers)
     col_widths = [width * w / sum(weights) for w in weights]
+    cell_style = styles["cell"]
 
-    def cell(text: str, column: int) -> Paragraph:
-        style = styles["right"] if column in doc.right_aligned else styles["cell"]
+    def cell(text: str, column: int) -> str | Paragraph:
+        # Text that fits on one line stays a plain string: a Paragraph per cell costs ten
+        # times as much, and a whole school's list has thousands of cells.
+        room = col_widths[column] - 2 * PADDING
+        if stringWidth(text, cell_style.fontName, cell_style.fontSize) <= room:
+            return text
+        style = styles["right"] if column in doc.right_aligned else cell_style
         return Paragraph(escape(text), style)
 
-    data = [[Paragraph(escape(h), styles["head"]) for h in doc.headers]]
+    data: list[list[str | Paragraph]] = [
+        [Paragraph(escape(h), styles["head"]) for h in doc.headers]
+    ]
     data += [[cell(str(v), i) for i, v in enumerate(row)] for row in doc.rows]
     table = Table(data, colWidths=col_widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), cell_style.fontName, cell_style.fontSize),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    commands += [("ALIGN", (c, 1), (c, -1), "RIGHT") for c in doc.right_aligned]
+    table.setStyle(TableStyle(commands))
     return table

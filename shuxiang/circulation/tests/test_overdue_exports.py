@@ -92,7 +92,12 @@ class OverdueExportTests(BaseTestCase):
         r = self.client.get(f"/staff/overdue/classes/{self.class_5_2.pk}/overdue.xlsx")
         name = quote("超期图书-五年级(2)班-2026-11-23.xlsx")
         self.assertIn(f"filename*=UTF-8''{name}", r["Content-Disposition"])
-        self.assertTrue(r["Content-Disposition"].startswith('attachment; filename="'))
+        fallback = f'attachment; filename="overdue-class-{self.class_5_2.pk}-2026-11-23.xlsx"'
+        self.assertTrue(r["Content-Disposition"].startswith(fallback))
+        self.client.force_login(self.lena)
+        r = self.client.get("/staff/overdue/school.pdf")
+        self.assertIn(quote("超期图书-全校-2026-11-23.pdf"), r["Content-Disposition"])
+        self.assertIn('filename="overdue-school-2026-11-23.pdf"', r["Content-Disposition"])
 
     def test_it_prints_a_class_to_pdf_with_the_embedded_chinese_font(self) -> None:
         self.client.force_login(self.hana)
