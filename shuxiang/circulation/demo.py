@@ -80,7 +80,7 @@ def load_demo_history(*, seed: int = 0, today: date | None = None) -> HistoryRep
         defaults.ensure_defaults(today)
         term = demo_calendar(today)
         if SchoolClass.objects.filter(graduated_on__isnull=True).exists() and not (
-            LendingSlot.classes.through.objects.exists()
+            LendingSlot.classes.through._default_manager.exists()
         ):
             rotation.generate_rotation(by=None, via="cli")
         config.invalidate()

@@ -128,13 +128,14 @@ def generate_rotation(*, by: User | None, via: str = "web") -> dict[int, list[in
     if not classes:
         raise RotationError(_("There are no classes yet: add classes or import a roster first."))
     plan = plan_rotation([s.pk for s in slots], [(c.grade, c.number, c.pk) for c in classes])
-    through = LendingSlot.classes.through
-    through.objects.all().delete()
-    through.objects.bulk_create(
-        through(lendingslot_id=slot, schoolclass_id=pk) for slot, pks in plan.items() for pk in pks
+    through = LendingSlot.classes.through._default_manager
+    through.all().delete()
+    through.bulk_create(
+        through.model(lendingslot_id=slot, schoolclass_id=pk)
+        for slot, pks in plan.items()
+        for pk in pks
     )
     # bulk_create sends no m2m signal: the desk's cached rotation must be dropped here.
-    transaction.on_commit(config.invalidate)
     config.invalidate()
     AuditLog.record(
         "rotation.generated",
