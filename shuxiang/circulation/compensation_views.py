@@ -309,20 +309,26 @@ def fine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if action in ("pay", "waive") and form.is_valid():
         try:
             if isinstance(form, PayForm):
-                services.pay_compensation(
+                before = fine.balance
+                fine = services.pay_compensation(
                     fine,
                     _channel(request),
                     amount=form.cleaned_data["amount"],
                     note=form.cleaned_data["note"],
                 )
+                done = _("Payment of ¥%(paid)s recorded; ¥%(owed)s still owed.") % {
+                    "paid": before - fine.balance,
+                    "owed": fine.balance,
+                }
             else:
                 services.waive_compensation(
                     fine, _channel(request), note=form.cleaned_data["reason"]
                 )
+                done = _("The compensation is waived.")
         except CirculationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, done)
             return redirect("overdue:fine", pk=fine.pk)
     AuditLog.record("compensation.viewed", by=_channel(request).by, target=fine)
     events = CirculationEvent.objects.filter(detail__fine=fine.pk).select_related("by")

@@ -143,8 +143,11 @@ class PayAndWaiveTests(BaseTestCase):
         self.assertTrue(AuditLog.objects.filter(action="compensation.viewed").exists())
 
     def test_it_takes_part_then_the_rest(self) -> None:
-        r = self.client.post(self.url, {"action": "pay", "amount": "20", "note": "第一次"})
+        r = self.client.post(
+            self.url, {"action": "pay", "amount": "20", "note": "第一次"}, follow=True
+        )
         self.assertRedirects(r, self.url)
+        self.assertContains(r, "已收款 ¥20.00，尚欠 ¥25.00。")
         fine = self.refresh()
         self.assertEqual(
             (fine.paid, fine.status, fine.balance), (Decimal("20"), "open", Decimal("25"))
