@@ -165,8 +165,9 @@ def make_overdue_notices(
             for pk, lines in by_patron.items()
             if pk not in have
         ]
-        # ignore_conflicts: a run that started at the same moment made some already; the unique
-        # constraint keeps one each and this run counts only what it added.
+        # ignore_conflicts: a run that started at the same moment may have made some already;
+        # the unique constraint keeps one each. (Two overlapping runs may then both count a
+        # notice in `made`: the count is a report, the rows are what matter.)
         before = OverdueNotice.objects.filter(created_on=today).count()
         OverdueNotice.objects.bulk_create(new, ignore_conflicts=True)
         made = OverdueNotice.objects.filter(created_on=today).count() - before
