@@ -16,6 +16,7 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   import patrons FILE [--dry-run] [--skip-bad]
                                导入花名册（.xlsx/.xls/.csv；学生按学号、教职工按工号对应）
   reindex                      重建检索索引
+  overdue [--date YYYY-MM-DD]  每日：过期预约、生成催还单（供定时任务调用）
   user add USERNAME --role ROLE [--password P] [--card CARD]
                                添加用户（ROLE: librarian assistant homeroom teacher
                                student viewer kiosk；--card 关联到该借书证的读者）
