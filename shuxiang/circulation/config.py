@@ -13,6 +13,9 @@ import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection, transaction
+from django.utils.translation import get_language
+
 from shuxiang.circulation.models import (
     CirculationPolicy,
     ClosedDay,
@@ -85,6 +88,17 @@ class Snapshot:
     slots: tuple[Slot, ...]
     rates: dict[str, tuple[str, str]] = field(default_factory=dict)  # type → (factor, minimum)
     loaded_at: float = 0.0
+    # rules.describe() of each rule, per language: every checkout writes it on its event.
+    descriptions: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def describe(self, rule: LoanRule) -> str:
+        from shuxiang.circulation.rules import describe
+
+        key = (rule.pk, get_language() or "")
+        text = self.descriptions.get(key)
+        if text is None:
+            text = self.descriptions[key] = describe(rule)
+        return text
 
 
 _lock = threading.Lock()
@@ -97,11 +111,22 @@ def snapshot() -> Snapshot:
     if current is not None and clock.monotonic() - current.loaded_at < MAX_AGE:
         return current
     with _lock:
-        _current = load()
-        return _current
+        current = _current  # another thread may have loaded it while this one waited
+        if current is None or clock.monotonic() - current.loaded_at >= MAX_AGE:
+            current = _current = load()
+        return current
 
 
 def invalidate(**_kwargs: object) -> None:
+    """Drop the snapshot now, and again when the change is committed: a request that reloads
+    it in between would otherwise keep the old settings for MAX_AGE."""
+    global _current
+    _current = None
+    if connection.in_atomic_block:
+        transaction.on_commit(_drop)
+
+
+def _drop() -> None:
     global _current
     _current = None
 
