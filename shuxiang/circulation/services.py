@@ -680,7 +680,7 @@ def _fill_hold(
         channel,
         now,
         item=item,
-        patron=hold.patron,
+        patron=loan.patron,
         loan=loan,
         hold=hold,
         detail=before,
