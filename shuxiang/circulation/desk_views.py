@@ -92,8 +92,9 @@ class DeskState:
     def patron(self) -> Patron | None:
         if not self._patron_loaded:
             pk = self.patron_id
+            # order_by(): first() would sort by the patron list's class ordering, for one row.
             found = (
-                Patron.objects.select_related("school_class").filter(pk=pk).first()
+                Patron.objects.select_related("school_class").filter(pk=pk).order_by().first()
                 if pk is not None
                 else None
             )
@@ -174,6 +175,15 @@ class Panel:
         return [h for h in self.holds if h.status == Hold.Status.WAITING]
 
 
+LOAN_COLUMNS = (
+    "kind",
+    "due_on",
+    "rule_id",
+    "item__barcode",
+    "item__item_type",
+    "item__location_id",
+    "item__record__title",
+)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -193,17 +203,23 @@ def _general_rule(patron: Patron) -> LoanRule | None:
 
 
 def build_panel(patron: Patron, today: date) -> Panel:
+    # Only the columns the panel shows, and the loans' rules from the cached snapshot: this runs
+    # on every scan, and building the SQL for every column of a record costs more than the query.
     loans = list(
         Loan.objects.open()
         .filter(patron=patron)
-        .select_related("item__record", "rule__location")
+        .select_related("item__record")
+        .only(*LOAN_COLUMNS)
         .order_by("due_on", "pk")
     )
+    snapshot_rules = {r.pk: r for r in config.snapshot().rules}
     rows = [
         LoanRow(
             loan=loan,
             overdue_days=rules.overdue_days(loan.due_on, today),
-            rule_text=rules.describe(loan.rule) if loan.rule else "",
+            rule_text=rules.describe(snapshot_rules[loan.rule_id])
+            if loan.rule_id in snapshot_rules
+            else "",
         )
         for loan in loans
     ]
@@ -213,12 +229,18 @@ def build_panel(patron: Patron, today: date) -> Panel:
     due = (
         Fine.objects.outstanding().filter(patron=patron).aggregate(due=Sum(F("amount") - F("paid")))
     )
+    holds = (
+        Hold.objects.active()
+        .filter(patron=patron)
+        .select_related("record", "item")
+        .only("status", "expires_on", "record__title", "item__barcode")
+    )
     return Panel(
         patron=patron,
         initials=initials(patron.name),
         blocks=[reason for _code, reason in services.patron_blocks(patron, today=today)],
         loans=rows,
-        holds=list(Hold.objects.active().filter(patron=patron).select_related("record", "item")),
+        holds=list(holds),
         rule=rule,
         rule_text=rules.describe(rule) if rule else "",
         may_borrow=max(0, rule.max_loans - len(counted)) if rule and rule.max_loans else None,

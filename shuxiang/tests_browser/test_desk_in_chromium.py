@@ -10,7 +10,7 @@ from django.utils import timezone
 from shuxiang.accounts.models import User
 from shuxiang.catalog import services as catalog
 from shuxiang.circulation import defaults
-from shuxiang.circulation.models import Loan
+from shuxiang.circulation.models import Hold, Loan
 from shuxiang.patrons.models import Patron, SchoolClass
 from shuxiang.tests_browser.test_pages_in_chromium import BrowserTestCase, sync_api
 
@@ -25,6 +25,11 @@ class DeskInTheBrowserTests(BrowserTestCase):
         class_5_2 = SchoolClass.objects.create(grade=5, number=2)
         self.ada = Patron.objects.create(
             card_number="P0001", name="王艾达", student_number="2022050201", school_class=class_5_2
+        )
+        self.bo = Patron.objects.create(
+            card_number="P0004",
+            name="李博",
+            school_class=SchoolClass.objects.create(grade=3, number=1),
         )
         catalog.catalogue_record(
             catalog.RecordData.with_authors("红楼梦", ["曹雪芹"], class_number="I242.4"),
@@ -83,14 +88,20 @@ class DeskInTheBrowserTests(BrowserTestCase):
 
         page.keyboard.press("Escape")  # 完成: next child
         expect(page.locator("#desk-mode")).to_contain_text("还没有打开读者")
+        Hold.objects.create(record=self.journey, patron=self.bo)  # Bo waits for 西游记
         self.scanner(page, "T0001")
         expect(banner).to_contain_text("还回：《西游记》")
         expect(banner).to_contain_text("借书人：王艾达（五年级(2)班）")
+        expect(banner).to_have_class("sx-feedback sx-feedback-warn")
+        expect(page.locator(".sx-feedback-hold")).to_have_text(
+            "这本书预约给 李博（三年级(1)班）：请放到预约架上！"
+        )
         page.screenshot(path="/tmp/shuxiang-desk-returned.png")
 
         page.keyboard.press("Control+z")
         expect(banner).to_contain_text("已撤销还书：《西游记》")
         expect(page.locator(".sx-desk-history")).to_contain_text("（已撤销）")
+        self.assertEqual(Hold.objects.get().status, Hold.Status.WAITING)
         expect(box).to_be_focused()
         self.assertEqual(Loan.objects.open().filter(patron=self.ada).count(), 2)
         self.assertTrue(page.evaluate("window.sxNoReload === true"), "the page reloaded")
