@@ -28,6 +28,21 @@ class DeskCheckoutTests(DeskTestCase):
         self.assertContains(r, "正在为 王艾达 借书")
         self.assertEqual(self.client.session["desk"]["patron"], self.ada_patron.pk)
 
+    def test_a_teacher_opens_with_their_type_and_teachers_allowance(self) -> None:
+        r = self.scan("P0002")
+        self.assertBanner(r, "ok", "读者：唐老师")
+        self.assertContains(r, "还可借 <strong>10</strong> 册")
+        self.assertContains(r, "教师")
+
+    def test_the_open_reader_survives_a_reload_of_the_page(self) -> None:
+        self.scan("P0001")
+        self.scan("T0001")
+        page = self.client.get("/desk/")
+        self.assertContains(page, "正在为 王艾达 借书")
+        self.assertContains(page, 'data-desk-loan="T0001"')
+        self.assertContains(page, "借出：《西游记》")  # in the history; the banner starts afresh
+        self.assertContains(page, "准备就绪")
+
     def test_opening_a_reader_is_written_in_the_audit_log(self) -> None:
         self.scan("P0001")
         log = AuditLog.objects.get(action="patron.viewed")
