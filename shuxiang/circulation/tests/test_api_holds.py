@@ -88,7 +88,9 @@ class HoldApiTests(CirculationApiTestCase):
         self.refused(self.hold("P0003"), 410, "card_retired")
 
     def test_it_says_not_found_for_an_unknown_title(self) -> None:
-        self.refused(self.hold("P0003", record=999999), 404, "item_not_found")
+        for record in (999999, -1, 10**30):
+            with self.subTest(record=record):
+                self.refused(self.hold("P0003", record=record), 404, "item_not_found")
 
     def test_it_answers_422_for_a_record_that_is_not_a_number(self) -> None:
         r = self.post("holds", {"patron": "P0003", "record": "西游记"})
