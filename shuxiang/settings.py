@@ -188,6 +188,9 @@ SHUXIANG_SCHOOL_TYPE = os.environ.get("SHUXIANG_SCHOOL_TYPE", "primary")
 # Library cards numbered automatically: prefix + running number padded to this many digits.
 SHUXIANG_CARD_PREFIX = os.environ.get("SHUXIANG_CARD_PREFIX", "R")
 SHUXIANG_CARD_DIGITS = envint("SHUXIANG_CARD_DIGITS", 6)
+# The name written on circulation events from this server's desk when none is chosen in the
+# browser (a librarian can name each desk PC; the name is kept in a cookie).
+SHUXIANG_DESK_NAME = os.environ.get("SHUXIANG_DESK_NAME", "desk")
 # Uploaded files (rosters, MARC) wait here between preview and import.
 UPLOAD_DIR = DATA_DIR / "uploads"
 SHUXIANG_MAX_UPLOAD_MB = envint("SHUXIANG_MAX_UPLOAD_MB", 50)
