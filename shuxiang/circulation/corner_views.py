@@ -87,17 +87,16 @@ def corner_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _holdings_context(school_class: SchoolClass) -> dict[str, Any]:
-    today = timezone.localdate()
-    loans = list(queries.corner_loans(school_class))
     return {
-        "school_class": school_class,
-        "loans": loans,
-        "since": min((loan.checked_out_on for loan in loans), default=None),
-        "due": min((loan.due_on for loan in loans), default=None),
-        "overdue": sum(1 for loan in loans if loan.due_on < today),
-        "term_books": queries.corner_term_books(school_class, today),
-        "today": today,
+        "loans": list(queries.corner_loans(school_class)),
+        **_summary_context(school_class),
     }
+
+
+def _summary_context(school_class: SchoolClass) -> dict[str, Any]:
+    today = timezone.localdate()
+    summary = queries.corner_summary(school_class, today)
+    return {"school_class": school_class, "summary": summary, "today": today}
 
 
 # ----------------------------------------------------------------------------- scanning
@@ -113,6 +112,7 @@ class Scan:
     message: str
     title: str = ""
     done: bool = False  # the book moved: lent to the corner, or back from it
+    loan: Loan | None = None  # the loan made or closed, when done
 
     @property
     def ok(self) -> bool:
@@ -156,7 +156,7 @@ def _lend(school_class: SchoolClass, code: str, channel: services.Channel) -> Sc
     except CirculationError as exc:
         return _refused(code, exc.message, item)
     message = _("Lent to the corner, due back %(due)s.") % {"due": loan.due_on.isoformat()}
-    return Scan(code, "ok", message, item.record.title, done=True)
+    return Scan(code, "ok", message, item.record.title, done=True, loan=loan)
 
 
 def _in_a_corner(code: str, item: Item, loan: Loan, school_class: SchoolClass) -> Scan:
@@ -205,16 +205,18 @@ def _take_back(school_class: SchoolClass, code: str, channel: services.Channel) 
         message = _("Back. A reader is waiting for it: put it on the hold shelf for %(name)s.") % {
             "name": checkin.hold.patron.name
         }
-        return Scan(code, "note", message, item.record.title, done=True)
-    return Scan(code, "ok", _("Back from the corner."), item.record.title, done=True)
+        return Scan(code, "note", message, item.record.title, done=True, loan=checkin.loan)
+    back = _("Back from the corner.")
+    return Scan(code, "ok", back, item.record.title, done=True, loan=checkin.loan)
 
 
 def _answer(request: HttpRequest, school_class: SchoolClass, scan: Scan, mode: str) -> HttpResponse:
-    """htmx gets the scan's line and the refreshed holdings; a plain form post gets the page
-    again with the answer as a message."""
+    """htmx gets the scan's line, the corner's figures and the one book row to add or remove
+    (the list is not drawn again: a corner may hold a hundred books); a plain form post gets
+    the page again with the answer as a message."""
     if request.htmx:  # type: ignore[attr-defined]
-        context = _holdings_context(school_class)
-        context.update({"scan": scan, "can_manage": True, "mode": mode})
+        context = _summary_context(school_class)
+        context.update({"scan": scan, "can_manage": True, "mode": mode, "oob": True})
         return render(request, "circulation/corner_scan.html", context)
     text = f"{scan.barcode} {scan.title} {scan.message}".strip()
     (messages.success if scan.ok else messages.error)(request, text)
@@ -231,7 +233,7 @@ def corner_return_all(request: HttpRequest, pk: int) -> HttpResponse:
     loans = list(queries.corner_loans(school_class).filter(pk__in=ids))
     channel = _channel(request, via="batch")
     scans = [_take_back(school_class, loan.item.barcode, channel) for loan in loans]
-    context = _holdings_context(school_class)
+    context = _summary_context(school_class)
     context.update(
         {
             "scans": scans,

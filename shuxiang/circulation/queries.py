@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, F, Min, Q, QuerySet
 
@@ -39,43 +40,48 @@ class CornerSummary:
     books: int  # held now
     since: date | None  # the oldest book's loan day
     due: date | None  # the first due date among them
-    term_books: int  # lent to the corner this term, returned or not
+    overdue: int  # held past their due date
+    term_books: int  # lent to the corner this term, returned or not: the class's figure
+
+
+def _figures(prefix: str, today: date) -> dict[str, Any]:
+    """The CornerSummary figures as aggregates over a class's loans: prefix "loans__" to
+    annotate classes, "" to aggregate one class's loans."""
+    first, last = term_span(today)
+
+    def where(**lookups: object) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    rows = prefix.removesuffix("__") or "id"
+    held = where(kind=CORNER, returned_at__isnull=True)
+    in_term = where(kind=CORNER, checked_out_on__gte=first, checked_out_on__lte=last)
+    return {
+        "books": Count(rows, filter=held),
+        "since": Min(f"{prefix}checked_out_on", filter=held),
+        "due": Min(f"{prefix}due_on", filter=held),
+        "overdue": Count(rows, filter=held & where(due_on__lt=today)),
+        "term_books": Count(rows, filter=in_term),
+    }
 
 
 def corner_overview(today: date, classes: QuerySet[SchoolClass]) -> list[CornerSummary]:
-    """Each current class of `classes` with its corner's books; a graduated class appears
-    only while its corner still holds books (they must come back)."""
-    first, last = term_span(today)
-    open_corner = Q(loans__kind=CORNER, loans__returned_at__isnull=True)
+    """Each current class of `classes` with its corner's figures, in one query; a graduated
+    class appears only while its corner still holds books (they must come back)."""
     holding = Loan.objects.open().filter(kind=CORNER).values("school_class_id")
+    figures = _figures("loans__", today)
     rows = (
         classes.filter(Q(graduated_on__isnull=True) | Q(pk__in=holding))
         .select_related("homeroom_teacher")
-        .annotate(
-            corner_books=Count("loans", filter=open_corner),
-            corner_since=Min("loans__checked_out_on", filter=open_corner),
-            corner_due=Min("loans__due_on", filter=open_corner),
-            corner_term=Count(
-                "loans",
-                filter=Q(
-                    loans__kind=CORNER,
-                    loans__checked_out_on__gte=first,
-                    loans__checked_out_on__lte=last,
-                ),
-            ),
-        )
+        .annotate(**figures)
         .order_by(F("graduated_on").asc(nulls_first=True), "grade", "number", "pk")
     )
-    return [
-        CornerSummary(
-            school_class=c,
-            books=c.corner_books,
-            since=c.corner_since,
-            due=c.corner_due,
-            term_books=c.corner_term,
-        )
-        for c in rows
-    ]
+    return [CornerSummary(c, **{name: getattr(c, name) for name in figures}) for c in rows]
+
+
+def corner_summary(school_class: SchoolClass, today: date) -> CornerSummary:
+    """One class's corner figures, in one query."""
+    figures = Loan.objects.filter(school_class=school_class).aggregate(**_figures("", today))
+    return CornerSummary(school_class, **figures)
 
 
 def corner_loans(school_class: SchoolClass) -> QuerySet[Loan]:
@@ -83,15 +89,9 @@ def corner_loans(school_class: SchoolClass) -> QuerySet[Loan]:
     return (
         Loan.objects.open()
         .filter(kind=CORNER, school_class=school_class)
-        .select_related("item__record", "item__location")
+        .select_related("item__record")
         .order_by("checked_out_at", "pk")
     )
-
-
-def corner_term_books(school_class: SchoolClass, today: date) -> int:
-    """Books lent to the class's corner this term: they count in the class's figures."""
-    first, last = term_span(today)
-    return Loan.objects.filter(kind=CORNER, school_class=school_class).between(first, last).count()
 
 
 def open_loan_of(item: Item) -> Loan | None:

@@ -3,6 +3,7 @@ services, each answered green, yellow or red with its reason in Chinese."""
 
 from __future__ import annotations
 
+from shuxiang.catalog import services as catalog
 from shuxiang.catalog.models import Item
 from shuxiang.circulation import services
 from shuxiang.circulation.models import CirculationEvent, Hold, Loan
@@ -10,6 +11,9 @@ from shuxiang.circulation.models import CirculationEvent, Hold, Loan
 from .test_corner_base import HTMX, CornerWorld, zh
 
 CORNER = Loan.Kind.CLASS_CORNER
+# session, user, class; the item and its open loan (for the corner's own words); the service's
+# locked item, hold check, loan, item status, event (and its savepoint pair); the figures.
+QUERIES_PER_SCAN = 13
 
 
 class CornerLendingTests(CornerWorld):
@@ -29,8 +33,13 @@ class CornerLendingTests(CornerWorld):
         self.assertEqual(outcome, "ok")
         self.assertIn("已借给图书角，2027-01-29 前归还。", text)
         self.assertIn("list-group-item-success", text)
-        self.assertIn('id="corner-holdings" class="mb-4" hx-swap-oob="true"', text)
+        # The figures are swapped in out of band and the new book's row appended to the list.
+        self.assertIn('<div id="corner-summary"', text)
+        self.assertIn('hx-swap-oob="true"', text)
         self.assertIn("图书角现有图书：1 本", text)
+        loan = Loan.objects.get(item__barcode="C0001")
+        self.assertIn('<tbody hx-swap-oob="beforeend:#corner-books">', text)
+        self.assertIn(f'<tr id="corner-loan-{loan.pk}"', text)
         loan = Loan.objects.get(item__barcode="C0001")
         self.assertEqual(
             (loan.kind, loan.school_class, loan.patron), (CORNER, self.class_5_2, None)
@@ -137,6 +146,9 @@ class CornerTakeBackTests(CornerWorld):
         self.assertTrue(Loan.objects.open().filter(item__barcode="T0001"))
         self.assertEqual(CirculationEvent.objects.filter(action="corner_in").count(), 2)
         self.assertIn("图书角现有图书：0 本", text)
+        # The last book's row is taken off the page's list.
+        c0002 = Loan.objects.get(item__barcode="C0002")
+        self.assertIn(f'<tr id="corner-loan-{c0002.pk}" hx-swap-oob="delete"></tr>', text)
 
     def test_a_book_a_reader_waits_for_goes_to_the_hold_shelf(self) -> None:
         services.lend_to_corner(self.class_5_2, "C0004", self.desk())
@@ -190,3 +202,22 @@ class CornerReturnAllTests(CornerWorld):
         self.client.post(f"{self.page}return-all/", {"loan": [other.pk, mine.pk, "x", ""]})
         self.assertTrue(Loan.objects.open().filter(pk=other.pk))
         self.assertTrue(Loan.objects.open().filter(pk=mine.pk))
+
+
+class CornerScanCostTests(CornerWorld):
+    def test_a_scan_costs_the_same_however_many_books_the_corner_holds(self) -> None:
+        catalog.catalogue_record(
+            catalog.RecordData.with_authors("安徒生童话", ["安徒生"]),
+            [catalog.ItemData(barcode=f"A{n:04d}") for n in range(41)],
+            by=self.lena,
+        )
+        self.client.force_login(self.lena)
+        url = f"/staff/corners/{self.class_5_2.pk}/lend/"
+        self.client.post(url, {"barcode": "A0000"}, headers=HTMX)  # warm the settings cache
+        with self.assertNumQueries(QUERIES_PER_SCAN):
+            self.client.post(url, {"barcode": "A0001"}, headers=HTMX)
+        for n in range(2, 40):
+            services.lend_to_corner(self.class_5_2, f"A{n:04d}", self.desk())
+        with self.assertNumQueries(QUERIES_PER_SCAN):
+            r = self.client.post(url, {"barcode": "A0040"}, headers=HTMX)
+        self.assertContains(r, "图书角现有图书：41 本")

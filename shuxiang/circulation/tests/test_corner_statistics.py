@@ -26,11 +26,11 @@ class CornerStatisticsTests(CornerWorld):
         self.assertEqual((loan.kind, loan.patron_type), (Loan.Kind.CLASS_CORNER, "class"))
 
     def test_the_term_figure_counts_every_book_lent_to_the_class_corner(self) -> None:
-        self.assertEqual(queries.corner_term_books(self.class_5_2, NOON_DAY), 3)
-        self.assertEqual(queries.corner_term_books(self.class_3_1, NOON_DAY), 1)
+        self.assertEqual(queries.corner_summary(self.class_5_2, NOON_DAY).term_books, 3)
+        self.assertEqual(queries.corner_summary(self.class_3_1, NOON_DAY).term_books, 1)
         self.client.force_login(self.hana)
         r = self.client.get(f"/staff/corners/{self.class_5_2.pk}/")
-        self.assertEqual((len(r.context["loans"]), r.context["term_books"]), (2, 3))
+        self.assertEqual((len(r.context["loans"]), r.context["summary"].term_books), (2, 3))
         self.assertContains(r, "本学期共借给图书角 3 本")
 
     def test_a_corner_loan_stays_with_its_class_after_the_rollover(self) -> None:
