@@ -167,6 +167,10 @@ def free_on_shelf(record: Record) -> bool:
     )
 
 
+def on_loan_to(patron: Patron, record: Record) -> bool:
+    return Loan.objects.open().filter(patron=patron, item__record=record).exists()
+
+
 def lent_copies(record: Record) -> bool:
     """Some copy of the title goes home with readers (so a hold on it can be filled)."""
     return record.items.filter(

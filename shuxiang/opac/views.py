@@ -118,6 +118,7 @@ def _hold_context(request: HttpRequest, record: Record) -> dict[str, Any]:
         and hold is None
         and circulation_queries.lent_copies(record)
         and not circulation_queries.free_on_shelf(record)
+        and not (reader and circulation_queries.on_loan_to(reader, record))
     )
     return {
         "reader": reader,

@@ -120,6 +120,15 @@ class OpacHoldTests(CornerWorld):
         self.client.force_login(self.ada)
         self.assertEqual(self.client.get(self.place).status_code, 405)
 
+    def test_a_reader_who_has_the_book_is_not_offered_a_hold_on_it(self) -> None:
+        services.check_out(self.ada_patron, "T0001", self.desk())
+        services.check_out(self.tom_patron, "T0002", self.desk())
+        self.client.force_login(self.ada)
+        self.assertFalse(self.client.get(self.page).context["offer_hold"])
+        r = self.client.post(self.place, follow=True)
+        self.assertContains(r, zh("You already have this title on loan."))
+        self.assertFalse(Hold.objects.exists())
+
     def test_a_title_read_in_the_room_only_is_never_offered(self) -> None:
         services.check_out(self.ada_patron, "R0001", self.desk())
         self.client.force_login(self.ada)
