@@ -2,8 +2,12 @@
 the bulk tools. Each runs in one transaction and writes one CirculationEvent (or more, when one
 scan does two things: a return that readies a hold).
 
-Locks are always taken in the same order, patron then item then holds, so two desks never
-deadlock; the unique index on open loans is the last word when two desks race for one copy.
+Locks are always taken in the same order, so two desks never deadlock: the patron, then the
+copy, then its open loan, then the active holds of its title (oldest first, all at once). The
+unique index on open loans is the last word when two desks race for one copy.
+Row locks are FOR NO KEY UPDATE on PostgreSQL: they queue the desks just the same, but do not
+block the foreign-key checks of another desk's inserts (a return's event names the patron that
+a checkout has locked), which FOR UPDATE turns into deadlocks.
 """
 
 from __future__ import annotations
@@ -282,7 +286,7 @@ def _patrons(**where: Any) -> QuerySet[Patron]:
     return (
         Patron.objects.filter(**where)
         .select_related("school_class")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .annotate(open_loan=FilteredRelation("loans", condition=Q(loans__returned_at__isnull=True)))
         .annotate(
             loan_item=F("open_loan__item_id"),
@@ -302,7 +306,8 @@ def _open_loans_by_barcode(code: str) -> QuerySet[Loan]:
         .filter(item__barcode=code)
         .select_related("item__record", "item__location", "patron__school_class", "school_class")
         .defer(*(f"item__{name}" for name in RECORD_UNSHOWN))
-        .select_for_update(of=("self", "item"))
+        # PostgreSQL locks in the order named: the copy, then its loan, as everywhere else.
+        .select_for_update(of=("item", "self"), no_key=True)
         .annotate(has_holds=Exists(active))
         .order_by()
     )
@@ -311,7 +316,9 @@ def _open_loans_by_barcode(code: str) -> QuerySet[Loan]:
 _CODE = "\x00code"  # markers: no barcode, card number or id looks like these
 _ID = -7_340_021
 _ITEM = _Compiled(lambda code: _items(barcode=code), _CODE)
-_ITEM_LOCKED = _Compiled(lambda code: _items(barcode=code).select_for_update(of=("self",)), _CODE)
+_ITEM_LOCKED = _Compiled(
+    lambda code: _items(barcode=code).select_for_update(of=("self",), no_key=True), _CODE
+)
 _PATRON_BY_CARD = _Compiled(lambda code: _patrons(card_number=code), _CODE)
 _PATRON_BY_ID = _Compiled(lambda pk: _patrons(pk=pk), _ID)
 _OPEN_LOAN = _Compiled(_open_loans_by_barcode, _CODE)
@@ -345,6 +352,33 @@ def _patron(patron: Patron | str, lock: bool) -> Patron:
     if isinstance(patron, Patron):
         return _lock_patron(patron)[0] if lock else patron
     return find_patron(patron, lock=lock)
+
+
+def _lock_loan(item: Item | str) -> tuple[Item, Loan | None]:
+    """A copy and its open loan (if any), locked in the usual order."""
+    code = item.barcode if isinstance(item, Item) else barcodes.normalize(item)
+    found = _OPEN_LOAN(code)
+    if found:
+        return found[0].item, found[0]
+    copy = find_item(code, lock=True)
+    if copy.status == Item.Status.ON_LOAN:
+        # Lent between the two statements: its loan can only be read now, with the copy held.
+        found = _OPEN_LOAN(code)
+        return (found[0].item, found[0]) if found else (copy, None)
+    return copy, None
+
+
+def _lock_holds(record_id: int) -> list[Hold]:
+    """All the active holds of a title, locked at once, oldest first: the order every service
+    takes them in, so that a return readying one and a checkout collecting another never wait
+    for each other."""
+    return list(
+        Hold.objects.active()
+        .filter(record_id=record_id)
+        .select_related("patron__school_class")
+        .select_for_update(of=("self",), no_key=True)
+        .order_by("placed_at", "pk")
+    )
 
 
 def _lock_patron(patron: Patron | str) -> tuple[Patron, list[OpenLoan]]:
@@ -599,8 +633,7 @@ def renew(item: Item | str, channel: Channel, *, now: datetime | None = None) ->
     """
     now = now or _now()
     today = timezone.localdate(now)
-    item = _item(item, lock=True)
-    loan = Loan.objects.open().filter(item=item).select_related("patron__school_class").first()
+    item, loan = _lock_loan(item)
     if loan is None:
         raise NotOnLoan(_("This book is not on loan."))
     if loan.kind != Loan.Kind.REGULAR:
@@ -643,15 +676,15 @@ def renew(item: Item | str, channel: Channel, *, now: datetime | None = None) ->
 
 
 def _holds_at_checkout(patron: Patron, item: Item) -> list[Hold]:
-    """The hold that keeps this copy, and the patron's own hold on its title, locked."""
+    """The hold that keeps this copy, and the patron's own hold on its title (locked with the
+    title's other holds, which collecting it may pass a copy to)."""
     if _serialised() and not getattr(item, "has_holds", True):
         return []
-    return list(
-        Hold.objects.active()
-        .filter(record_id=item.record_id)
-        .filter(Q(item=item, status=Hold.Status.READY) | Q(patron=patron))
-        .select_for_update()
-    )
+    return [
+        h
+        for h in _lock_holds(item.record_id)
+        if (h.item_id == item.pk and h.status == Hold.Status.READY) or h.patron_id == patron.pk
+    ]
 
 
 def _fill_hold(
@@ -690,7 +723,7 @@ def _fill_hold(
         # will find the copy free. Waiting for it instead would deadlock the two desks.
         other = (
             Item.objects.select_related("location")
-            .select_for_update(of=("self",), skip_locked=True)
+            .select_for_update(of=("self",), skip_locked=True, no_key=True)
             .filter(pk=kept)
             .first()
         )
@@ -707,7 +740,7 @@ def _trap_hold(
     if item.status != Item.Status.ON_SHELF or not item.location.lends:
         return None
     waiting = (
-        Hold.objects.select_for_update(of=("self",))
+        Hold.objects.select_for_update(of=("self",), no_key=True)
         .filter(record_id=item.record_id, status=Hold.Status.WAITING)
         .select_related("patron__school_class")
         .order_by("placed_at", "pk")
@@ -739,7 +772,7 @@ def _trap_hold(
 def _requeue_holds(item: Item) -> list[int]:
     """A copy kept for a reader is lost or damaged: the reader goes back to waiting, first in
     line as before (their hold keeps the time it was placed)."""
-    held = list(Hold.objects.select_for_update().filter(item=item, status=Hold.Status.READY))
+    held = [h for h in _lock_holds(item.record_id) if h.item_id == item.pk and h.status == "ready"]
     for hold in held:
         hold.status = Hold.Status.WAITING
         hold.item = None
@@ -757,7 +790,7 @@ def _trap_free_copy(
         Item.objects.filter(record_id=record_id, status=Item.Status.ON_SHELF)
         .exclude(holds__status=Hold.Status.READY)
         .select_related("location")
-        .select_for_update(of=("self",), skip_locked=True)
+        .select_for_update(of=("self",), skip_locked=True, no_key=True)
         .order_by("pk")
     )
     for copy in free:
@@ -846,17 +879,19 @@ def expire_holds(channel: Channel, *, today: date) -> int:
 
 
 def _lock_hold(pk: int) -> tuple[Hold, Item | None]:
-    """A hold and the copy kept for it (if ready), locked in the usual order: copy, then hold."""
-    item_id = Hold.objects.filter(pk=pk).values_list("item_id", flat=True).first()
+    """A hold and the copy kept for it (if ready), locked in the usual order: the copy, then
+    all the active holds of the title."""
+    hold = Hold.objects.get(pk=pk)
     copy = None
-    if item_id is not None:
+    if hold.item_id is not None:
         copy = (
             Item.objects.select_related("location")
-            .select_for_update(of=("self",))
-            .filter(pk=item_id)
+            .select_for_update(of=("self",), no_key=True)
+            .filter(pk=hold.item_id)
             .first()
         )
-    hold = Hold.objects.select_for_update().get(pk=pk)
+    _lock_holds(hold.record_id)
+    hold.refresh_from_db()
     kept = hold.status == Hold.Status.READY and copy is not None and hold.item_id == copy.pk
     return hold, copy if kept else None
 
@@ -923,11 +958,10 @@ def mark_lost(
     """A copy is lost (丢失): its loan ends, it leaves circulation, and the borrower owes
     price × factor unless the librarian waives the charge. A reader it was kept for goes back
     to waiting, and gets another copy if one stands free on the shelf."""
-    item = _item(item, lock=True)
+    item, loan = _lock_loan(item)
     if item.status in (Item.Status.LOST, Item.Status.WITHDRAWN):
         raise CirculationError(_(UNAVAILABLE[item.status]))
     now = _now()
-    loan = Loan.objects.open().filter(item=item).select_related("patron").first()
     if loan is not None:
         loan.returned_at = now
         loan.checked_in_by = channel.by
@@ -1063,7 +1097,7 @@ def pay_compensation(
     fine: Fine, channel: Channel, *, amount: Decimal | None = None, note: str = ""
 ) -> Fine:
     """Money received (in part or in full); the fine is settled when nothing is left owing."""
-    fine = Fine.objects.select_for_update().get(pk=fine.pk)
+    fine = Fine.objects.select_for_update(no_key=True).get(pk=fine.pk)
     if fine.status != Fine.Status.OPEN:
         raise CompensationError(_("This compensation is already settled."))
     pay = fine.balance if amount is None else amount
@@ -1090,7 +1124,7 @@ def pay_compensation(
 @transaction.atomic
 def waive_compensation(fine: Fine, channel: Channel, *, note: str) -> Fine:
     """The librarian lets the reader off (免赔), saying why."""
-    fine = Fine.objects.select_for_update().get(pk=fine.pk)
+    fine = Fine.objects.select_for_update(no_key=True).get(pk=fine.pk)
     if fine.status != Fine.Status.OPEN:
         raise CompensationError(_("This compensation is already settled."))
     if not note.strip():
@@ -1127,14 +1161,15 @@ def undo(event: CirculationEvent, channel: Channel, *, now: datetime | None = No
     moved_on = _("The book has moved on since: this can no longer be undone.")
     # The copy first, then the event: the order every other service locks in.
     item = (
-        Item.objects.select_for_update(of=("self",)).filter(pk=event.item_id).first()
+        Item.objects.select_for_update(of=("self",), no_key=True).filter(pk=event.item_id).first()
         if event.item_id
         else None
     )
-    event = CirculationEvent.objects.select_for_update().get(pk=event.pk)
+    event = CirculationEvent.objects.select_for_update(no_key=True).get(pk=event.pk)
     limit = timedelta(minutes=config.snapshot().policy.undo_minutes)
     if item is None or event.detail.get("undone") or now - event.at > limit:
         raise CannotUndo(_("This can no longer be undone."))
+    _lock_holds(item.record_id)  # the holds the scan readied or collected go back
     # What the scan itself did (a hold readied or collected) is undone with it; anything
     # later means the book has moved on.
     later = CirculationEvent.objects.filter(item=item, pk__gt=event.pk).only("detail")
@@ -1172,7 +1207,11 @@ def _undo_checkout(event: CirculationEvent, item: Item, moved_on: str) -> None:
 def _unfill_hold(hold_id: int, before: dict[str, Any], item: Item) -> None:
     """Put a hold back as it was before the checkout that collected it: ready on the copy
     kept for the reader if that copy is still free, else waiting (first in line again)."""
-    hold = Hold.objects.select_for_update().filter(pk=hold_id, status=Hold.Status.FILLED).first()
+    hold = (
+        Hold.objects.select_for_update(no_key=True)
+        .filter(pk=hold_id, status=Hold.Status.FILLED)
+        .first()
+    )
     if hold is None:
         return
     kept = before.get("item")
