@@ -143,7 +143,9 @@ class RuleCheckForm(SettingsForm):
         data = self.cleaned_data
         by_scan = bool(data.get("card") or data.get("barcode"))
         if by_scan and not (data.get("card") and data.get("barcode")):
-            raise forms.ValidationError(gettext("Scan both the library card and the book."))
+            # Named on the empty field: the page puts the cursor there for the next scan.
+            missing = "barcode" if data.get("card") else "card"
+            self.add_error(missing, gettext("Scan both the library card and the book."))
         if not by_scan and not data.get("patron_category"):
             raise forms.ValidationError(
                 gettext("Choose a patron category, or scan a library card and a book.")

@@ -186,6 +186,7 @@ class WhichRuleAppliesTests(BaseTestCase):
         self.assertEqual(response.status_code, 422)
         response = self.client.get(f"{URL}check/", {"card": "P0001"})
         self.assertContains(response, "请同时扫描借书证和图书", status_code=422)
+        self.assertIn("is-invalid", str(response.context["check"]["barcode"]))  # the next scan
         response = self.client.get(f"{URL}check/", {"item_type": "general"})
         self.assertContains(response, "请选择读者类别", status_code=422)
 
