@@ -72,6 +72,7 @@ def class_list(request: HttpRequest) -> HttpResponse:
             "classes": len(current),
             "students": sum(c.students_count for c in current),  # type: ignore[attr-defined]
             "loans_out": sum(c.loans_out for c in current),  # type: ignore[attr-defined]
+            "corner_out": sum(c.corner_out for c in current),  # type: ignore[attr-defined]
             "term_loans": sum(c.term_loans for c in current),  # type: ignore[attr-defined]
         },
         "graduated": classes.graduated_classes(),
@@ -104,7 +105,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if only_overdue:
         loans = [loan for loan in loans if loan.overdue_days]
     enrolled = sum(1 for s in students if s.status in classes.ENROLLED)
-    term_loans = classes.class_term_loans(school_class, today)
+    student_loans, corner_loans = classes.class_term_loans(school_class, today)
     AuditLog.record("class.viewed", by=_signed_in(request), target=school_class)
     context = {
         "school_class": school_class,
@@ -116,8 +117,11 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "only_overdue": only_overdue,
         "overdue_total": sum(s.overdue for s in students),  # type: ignore[attr-defined]
         "term": term_of(today),
-        "term_loans": term_loans,
-        "per_student": _per_student(term_loans, enrolled),
+        "term_loans": student_loans + corner_loans,
+        "corner_loans": corner_loans,
+        "corner_out": classes.class_corner_out(school_class),
+        # Per student: what the students borrowed themselves, not the corner's box of books.
+        "per_student": _per_student(student_loans, enrolled),
         "today": today,
         "can_edit": permissions.can_manage_patrons(request.user),
     }

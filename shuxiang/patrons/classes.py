@@ -171,15 +171,17 @@ def _promote_to_homeroom(teacher: Patron | None, *, by: User | None, via: str) -
 
 # Figures for the class pages. Loans live in circulation, to the right of patrons (STYLE §1):
 # they are reached through the reverse relations Patron.loans and SchoolClass.loans only.
-REGULAR_LOAN = "regular"  # Loan.Kind.REGULAR: reading-room uses and class corners count apart
+REGULAR_LOAN = "regular"  # Loan.Kind.REGULAR: reading-room uses count apart
+CORNER_LOAN = "corner"  # Loan.Kind.CLASS_CORNER: books lent to the class's book corner
+BORROWING = (REGULAR_LOAN, CORNER_LOAN)
 
 
-def _term_filter(prefix: str, term: Term) -> Q:
+def _term_filter(prefix: str, term: Term, kinds: tuple[str, ...] = (REGULAR_LOAN,)) -> Q:
     return Q(
         **{
             f"{prefix}checked_out_on__gte": term.start,
             f"{prefix}checked_out_on__lte": term.end,
-            f"{prefix}kind": REGULAR_LOAN,
+            f"{prefix}kind__in": kinds,
         }
     )
 
@@ -189,7 +191,8 @@ def _loan_model() -> Any:
 
 
 def current_classes(today: date) -> list[SchoolClass]:
-    """Current classes with students_count, loans_out (books out now) and term_loans.
+    """Current classes with students_count, loans_out (books out now, to students or the
+    class's book corner), corner_out and term_loans (students' loans and corner loans).
 
     Three queries, one join each: counting students and two kinds of loans in one query
     would multiply the rows (students × loans) before counting.
@@ -206,14 +209,20 @@ def current_classes(today: date) -> list[SchoolClass]:
             n=Count("students__loans", filter=Q(students__loans__returned_at__isnull=True))
         ).values_list("pk", "n")
     )
-    in_term = dict(
-        current.annotate(n=Count("loans", filter=_term_filter("loans__", term))).values_list(
-            "pk", "n"
-        )
-    )
+    # Corner loans count for the class: both kinds in one pass over the class's own loans.
+    corner_open = Q(loans__kind=CORNER_LOAN, loans__returned_at__isnull=True)
+    per_class = {
+        pk: (term_n, corner_n)
+        for pk, term_n, corner_n in current.annotate(
+            term_n=Count("loans", filter=_term_filter("loans__", term, BORROWING)),
+            corner_n=Count("loans", filter=corner_open),
+        ).values_list("pk", "term_n", "corner_n")
+    }
     for school_class in classes:
-        school_class.loans_out = out.get(school_class.pk, 0)  # type: ignore[attr-defined]
-        school_class.term_loans = in_term.get(school_class.pk, 0)  # type: ignore[attr-defined]
+        term_n, corner_n = per_class.get(school_class.pk, (0, 0))
+        school_class.corner_out = corner_n  # type: ignore[attr-defined]
+        school_class.loans_out = out.get(school_class.pk, 0) + corner_n  # type: ignore[attr-defined]
+        school_class.term_loans = term_n  # type: ignore[attr-defined]
     return classes
 
 
@@ -260,6 +269,16 @@ def class_open_loans(school_class: SchoolClass, today: date) -> list[Any]:
     return loans
 
 
-def class_term_loans(school_class: SchoolClass, today: date) -> int:
-    """Loans made this term while the borrower was in this class (the loan's class snapshot)."""
-    return school_class.loans.filter(_term_filter("", term_of(today))).count()
+def class_term_loans(school_class: SchoolClass, today: date) -> tuple[int, int]:
+    """This term's (students' loans, corner loans) for the class, by the loans' class snapshot:
+    a student's loan counts for the class they were in when they borrowed."""
+    counts = school_class.loans.filter(_term_filter("", term_of(today), BORROWING)).aggregate(
+        students=Count("pk", filter=Q(kind=REGULAR_LOAN)),
+        corner=Count("pk", filter=Q(kind=CORNER_LOAN)),
+    )
+    return counts["students"], counts["corner"]
+
+
+def class_corner_out(school_class: SchoolClass) -> int:
+    """Books the class's book corner holds now."""
+    return school_class.loans.filter(kind=CORNER_LOAN, returned_at__isnull=True).count()

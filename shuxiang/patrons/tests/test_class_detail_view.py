@@ -98,6 +98,23 @@ class ClassDetailViewTests(BaseTestCase):
         self.assertEqual(r.context["enrolled"], 2)  # a lost card is still in the class
         self.assertEqual(r.context["per_student"], Decimal("1.5"))
 
+    def test_corner_loans_count_for_the_class_but_not_per_student(self) -> None:
+        for n in range(3):
+            lend(self.t2, self.ada_patron, date(2025, 9, 1 + n), returned=True)
+        t3 = services.add_item(self.journey, services.ItemData(barcode="T0003"), by=self.lena)
+        Loan.objects.create(
+            item=t3,
+            school_class=self.class_5_2,
+            kind=Loan.Kind.CLASS_CORNER,
+            checked_out_on=TODAY,
+            due_on=date(2026, 1, 20),
+        )
+        r = self.client.get(self.url)
+        self.assertEqual((r.context["term_loans"], r.context["corner_loans"]), (4, 1))
+        self.assertEqual(r.context["corner_out"], 1)
+        self.assertContains(r, "其中借给班级图书角 1 册")
+        self.assertEqual(r.context["per_student"], Decimal("1.5"))  # 3 loans ÷ 2 students
+
     def test_it_runs_a_fixed_number_of_queries(self) -> None:
         lend(self.t1, self.ada_patron, date(2025, 10, 1))
         with CaptureQueriesContext(connection) as few:
