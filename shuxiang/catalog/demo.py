@@ -138,8 +138,8 @@ class _Loader:
         self.book_numbers: dict[str, int] = {}
         self.record_id = Record.objects.aggregate(n=Max("id"))["n"] or 0
         self.item_id = Item.objects.aggregate(n=Max("id"))["n"] or 0
-        self.record_table = _Table(Record)
-        self.item_table = _Table(Item)
+        self.record_table = Table(Record)
+        self.item_table = Table(Item)
         self.records = self.items = 0
 
     def load(self, batch: list[dict[str, Any]], total: int) -> None:
@@ -204,7 +204,7 @@ class _Loader:
                 cursor.execute(sql)
 
 
-class _Table:
+class Table:
     """Writes dict rows to one model's table, filling model defaults and adapting values."""
 
     def __init__(self, model: type[models.Model]) -> None:

@@ -32,7 +32,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from shuxiang.accounts.models import AuditLog, User
-from shuxiang.catalog.demo import _Table
+from shuxiang.catalog.demo import Table
 from shuxiang.catalog.models import Item
 from shuxiang.circulation import config, defaults, rotation, rules
 from shuxiang.circulation.models import (
@@ -708,7 +708,7 @@ class _Writer:
         return self.loan_id
 
     def loans(self, rows: list[dict[str, Any]]) -> None:
-        table = _Table(Loan)
+        table = Table(Loan)
         for start in range(0, len(rows), BATCH):
             table.write(rows[start : start + BATCH])
 
@@ -742,7 +742,7 @@ class _Writer:
         )
 
     def finish(self) -> None:
-        table = _Table(CirculationEvent)
+        table = Table(CirculationEvent)
         for start in range(0, len(self.events), BATCH):
             table.write(self.events[start : start + BATCH])
         self.event_count = len(self.events)
