@@ -73,6 +73,14 @@ CLIENTS = 4
 CHECKOUT_P99_GOAL_MS = 25.0
 CHECKOUTS_PER_S_GOAL = 300
 CIRCULATION_FIGURES = ("circulation_floor", "checkout", "checkin")
+# The floor first, then each figure beside its goal's partner.
+CIRCULATION_ORDER = (
+    "circulation_floor",
+    "checkout_p",
+    "checkin_p",
+    "checkouts_per",
+    "checkins_per",
+)
 DESCRIPTION = "Run the benchmarks; write bench/results.json and bench/REPORT.md."
 
 
@@ -886,9 +894,10 @@ def write_report(document: dict[str, Any], results: list[Result], ctx: Context) 
 
 
 def _table(title: str, results: list[Result]) -> list[str]:
-    def order(r: Result) -> tuple[bool, int, str]:
+    def order(r: Result) -> tuple[bool, int, int, str]:
         size = 0 if "_100k" in r.name else 1 if "_1m" in r.name else -1
-        return r.name.endswith("_pg"), size, r.name
+        rank = next((i for i, p in enumerate(CIRCULATION_ORDER) if r.name.startswith(p)), -1)
+        return r.name.endswith("_pg"), size, rank, r.name
 
     lines = [f"## {title}", "", "| figure | value | unit | goal | met |", "|---|---:|---|---|---|"]
     lines += [
