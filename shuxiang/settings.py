@@ -134,9 +134,10 @@ def database_config() -> dict[str, Any]:
         # Tests use a file, not :memory:, so that threads share one database.
         test_name = os.environ.get("SHUXIANG_TEST_DB") or str(DATA_DIR / "test.sqlite3")
         config["TEST"] = {"NAME": test_name}
-    else:
-        config["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Keep connections: opening one (and its PRAGMAs) costs about a millisecond, as much as
+    # a whole checkout. Each server thread keeps its own.
+    config["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
