@@ -304,7 +304,8 @@ def _open_loans_by_barcode(code: str) -> QuerySet[Loan]:
     return (
         Loan.objects.open()
         .filter(item__barcode=code)
-        .select_related("item__record", "item__location", "patron__school_class", "school_class")
+        # Not the loan's own class: only a corner loan has one the desk would show.
+        .select_related("item__record", "item__location", "patron__school_class")
         .defer(*(f"item__{name}" for name in RECORD_UNSHOWN))
         # PostgreSQL locks in the order named: the copy, then its loan, as everywhere else.
         .select_for_update(of=("item", "self"), no_key=True)
