@@ -112,10 +112,6 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def _today() -> date:
-    return timezone.localdate()
-
-
 def _serialised() -> bool:
     """True on SQLite, where BEGIN IMMEDIATE lets one writer in at a time: what a transaction
     reads cannot change under it. On PostgreSQL a row lock may wait for another desk, and
@@ -478,32 +474,14 @@ def check_out(
     checkout changes nothing."""
     now = now or _now()
     today = timezone.localdate(now)
-    snap = config.snapshot()
     # Patron first, then item: every checkout locks in this order, so two desks never deadlock.
     patron, loans = _lock_patron(patron)
-    code = item.barcode if isinstance(item, Item) else item
-    item = find_item(code, lock=True)
-    blocks = _blocks(patron, (loan.due_on for loan in loans), today=today)
-    if blocks:
-        raise PatronBlocked(blocks[0][1])
-    _check_item_lendable(item)
-    if item.status == Item.Status.ON_LOAN:
-        has_it = any(loan.item_id == item.pk for loan in loans)
-        raise AlreadyOnLoan(
-            _("%(patron)s already has this book.") % {"patron": patron.name}
-            if has_it
-            else _("This book is already on loan: check it in first.")
-        )
-    rule = rules.rule_for(snap.rules, patron.category, item.item_type, item.location_id)
-    if rule is None or rule.max_loans == 0:
-        raise NotForLoan(_("This book is not for loan to this patron."))
-    holds = _holds_at_checkout(patron, item)
-    ready = next((h for h in holds if h.item_id == item.pk and h.status == Hold.Status.READY), None)
-    if ready is not None and ready.patron_id != patron.pk:
-        raise HeldForOther(_("This book is kept for another reader's hold."))
+    item = find_item(item.barcode if isinstance(item, Item) else item, lock=True)
+    rule, holds = _may_lend(patron, loans, item, today)
     in_room = rule.room_only or item.location.room_only
     _check_limit(patron, loans, rule, in_room=in_room)
     warnings = [] if in_room else _slot_warnings(patron, now)
+    student = patron.type == Patron.Type.STUDENT
     loan = Loan(
         item=item,
         patron=patron,
@@ -513,9 +491,7 @@ def check_out(
         kind=Loan.Kind.IN_ROOM if in_room else Loan.Kind.REGULAR,
         checked_out_at=now,
         checked_out_on=today,
-        due_on=today
-        if in_room
-        else rules.due_on(today, rule, snap.calendar, student=patron.type == Patron.Type.STUDENT),
+        due_on=today if in_room else rules.due_on(today, rule, _calendar(), student=student),
         checked_out_by=channel.by,
         via=channel.via,
         rule=rule,
@@ -529,6 +505,35 @@ def check_out(
     own = next((h for h in holds if h.patron_id == patron.pk), None)
     filled = _fill_hold(own, loan, channel, now, cause=event) if own else None
     return Checkout(loan=loan, rule=rule, warnings=warnings, hold_filled=filled)
+
+
+def _may_lend(
+    patron: Patron, loans: list[OpenLoan], item: Item, today: date
+) -> tuple[LoanRule, list[Hold]]:
+    """The rule of this loan and the holds it touches; raises the refusal if there is one."""
+    blocks = _blocks(patron, (loan.due_on for loan in loans), today=today)
+    if blocks:
+        raise PatronBlocked(blocks[0][1])
+    _check_item_lendable(item)
+    if item.status == Item.Status.ON_LOAN:
+        has_it = any(loan.item_id == item.pk for loan in loans)
+        raise AlreadyOnLoan(
+            _("%(patron)s already has this book.") % {"patron": patron.name}
+            if has_it
+            else _("This book is already on loan: check it in first.")
+        )
+    rule = rule_for(patron, item)
+    if rule is None or rule.max_loans == 0:
+        raise NotForLoan(_("This book is not for loan to this patron."))
+    holds = _holds_at_checkout(patron, item)
+    kept = next((h for h in holds if h.item_id == item.pk and h.status == Hold.Status.READY), None)
+    if kept is not None and kept.patron_id != patron.pk:
+        raise HeldForOther(_("This book is kept for another reader's hold."))
+    return rule, holds
+
+
+def _calendar() -> config.Calendar:
+    return config.snapshot().calendar
 
 
 def _create_loan(loan: Loan) -> None:
