@@ -12,23 +12,21 @@ a checkout has locked), which FOR UPDATE turns into deadlocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Generic, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, F, Field, FilteredRelation, Model, OuterRef, Q, QuerySet
-from django.db.models.query import get_related_populators
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shuxiang.accounts.models import User
 from shuxiang.catalog.models import Item, Record
-from shuxiang.circulation import config, rules
+from shuxiang.circulation import config, rules, statements
 from shuxiang.circulation.errors import (
     AlreadyOnLoan,
     CannotUndo,
@@ -123,129 +121,8 @@ def _event(action: str, channel: Channel, at: datetime, **fields: Any) -> Circul
     event = CirculationEvent(
         action=action, at=at, by=channel.by, via=channel.via, station=channel.station, **fields
     )
-    _insert(event)
+    statements.insert(event)
     return event
-
-
-# ----------------------------------------------------------------------------- statements
-#
-# The desk's hot path runs the same few statements all day, and Django compiles a queryset to
-# SQL on every run: on SQLite that costs several times what the database takes to answer
-# (about 0.4 ms against 0.05 ms a lookup). So the lookups of a checkout and a return are
-# compiled once per backend, and rows are written with plain INSERT/UPDATE statements built
-# from the models' fields. Model instances come out exactly as the ORM makes them.
-
-M = TypeVar("M", bound=Model)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    sql: str
-    params: tuple[Any, ...]
-    slots: tuple[int, ...]
-    model: type[Model]
-    start: int
-    end: int
-    init_list: list[str]
-    populators: list[Any]
-    annotations: dict[str, int]
-    converters: dict[int, tuple[list[Callable[..., Any]], Any]]
-
-
-class _Compiled(Generic[M]):
-    """A queryset compiled once and run with new parameters: build(*markers) makes it, and
-    each marker (a value no real lookup uses) marks where a parameter goes."""
-
-    def __init__(self, build: Callable[..., QuerySet[M]], *markers: object) -> None:
-        self.build = build
-        self.markers = markers
-        self.plans: dict[str, _Plan] = {}
-
-    def __call__(self, *values: object) -> list[M]:
-        conn = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
-        plan = self.plans.get(conn.vendor) or self._compile(conn)
-        params = list(plan.params)
-        for slot, value in zip(plan.slots, values, strict=True):
-            params[slot] = value
-        with conn.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
-        return [self._instance(conn, plan, row) for row in rows]
-
-    def _compile(self, conn: BaseDatabaseWrapper) -> _Plan:
-        queryset = self.build(*self.markers)
-        compiler = queryset.query.get_compiler(connection=conn)
-        sql, params = compiler.as_sql()
-        select, info = compiler.select, compiler.klass_info
-        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        plan = _Plan(
-            sql=sql,
-            params=tuple(params),
-            slots=tuple(list(params).index(marker) for marker in self.markers),
-            model=info["model"],
-            start=start,
-            end=end,
-            init_list=[col[0].target.attname for col in select[start:end]],
-            populators=cast(Any, get_related_populators)(info, select, conn.alias),
-            annotations=dict(compiler.annotation_col_map),
-            converters=compiler.get_converters([col[0] for col in select[: compiler.col_count]]),
-        )
-        self.plans[conn.vendor] = plan
-        return plan
-
-    @staticmethod
-    def _instance(conn: BaseDatabaseWrapper, plan: _Plan, row: tuple[Any, ...]) -> M:
-        if plan.converters:
-            values = list(row)
-            for position, (converters, expression) in plan.converters.items():
-                for convert in converters:
-                    values[position] = convert(values[position], expression, conn)
-            row = tuple(values)
-        obj = plan.model.from_db(conn.alias, plan.init_list, row[plan.start : plan.end])
-        for populator in plan.populators:
-            populator.populate(row, obj)
-        for name, position in plan.annotations.items():
-            setattr(obj, name, row[position])
-        return cast(M, obj)
-
-
-_INSERTS: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = {}
-
-
-def _insert(obj: Model) -> None:
-    """INSERT one new row, as obj.save() would (defaults, auto_now, field conversions)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    key = (type(obj), conn.vendor)
-    if key not in _INSERTS:
-        meta, quote = obj._meta, conn.ops.quote_name
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(quote(str(f.column)) for f in fields)
-        _INSERTS[key] = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns})"
-            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(meta.pk.column))}",
-            fields,
-        )
-    sql, fields = _INSERTS[key]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = conn.alias
-
-
-def _update(model: type[Model], pk: int, **values: Any) -> None:
-    """UPDATE one row's columns by primary key (field names or attnames such as by_id)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    meta, quote = model._meta, conn.ops.quote_name
-    fields = [cast(Field[Any, Any], meta.get_field(name)) for name in values]
-    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    where = f"{quote(str(meta.pk.column))} = %s"
-    params = [f.get_db_prep_save(v, conn) for f, v in zip(fields, values.values(), strict=True)]
-    with conn.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {where}", [*params, pk]
-        )
 
 
 # The record's long and list fields, which no scan shows: loaded only if something asks.
@@ -312,13 +189,13 @@ def _open_loans_by_barcode(code: str) -> QuerySet[Loan]:
 
 _CODE = "\x00code"  # markers: no barcode, card number or id looks like these
 _ID = -7_340_021
-_ITEM = _Compiled(lambda code: _items(barcode=code), _CODE)
-_ITEM_LOCKED = _Compiled(
+_ITEM = statements.Compiled(lambda code: _items(barcode=code), _CODE)
+_ITEM_LOCKED = statements.Compiled(
     lambda code: _items(barcode=code).select_for_update(of=("self",), no_key=True), _CODE
 )
-_PATRON_BY_CARD = _Compiled(lambda code: _patrons(card_number=code), _CODE)
-_PATRON_BY_ID = _Compiled(lambda pk: _patrons(pk=pk), _ID)
-_OPEN_LOAN = _Compiled(_open_loans_by_barcode, _CODE)
+_PATRON_BY_CARD = statements.Compiled(lambda code: _patrons(card_number=code), _CODE)
+_PATRON_BY_ID = statements.Compiled(lambda pk: _patrons(pk=pk), _ID)
+_OPEN_LOAN = statements.Compiled(_open_loans_by_barcode, _CODE)
 
 
 # ----------------------------------------------------------------------------- lookups
@@ -538,7 +415,7 @@ def _calendar() -> config.Calendar:
 
 def _create_loan(loan: Loan) -> None:
     try:
-        _insert(loan)
+        statements.insert(loan)
     except IntegrityError:
         # The unique index on open loans is the last word when two desks race for one copy.
         # No savepoint is needed: the error leaves the service, whose atomic() rolls back.
@@ -546,7 +423,7 @@ def _create_loan(loan: Loan) -> None:
 
 
 def _set_status(item: Item, status: str) -> None:
-    _update(Item, item.pk, status=status)
+    statements.update(Item, item.pk, status=status)
     item.status = status
 
 
@@ -607,7 +484,7 @@ def check_in(item: Item | str, channel: Channel, *, now: datetime | None = None)
     copy = loan.item
     loan.returned_at = now
     loan.checked_in_by = channel.by
-    _update(Loan, loan.pk, returned_at=now, checked_in_by_id=loan.checked_in_by_id)
+    statements.update(Loan, loan.pk, returned_at=now, checked_in_by_id=loan.checked_in_by_id)
     late = rules.overdue_days(loan.due_on, timezone.localdate(now))
     action = Action.CORNER_IN if loan.kind == Loan.Kind.CLASS_CORNER else Action.CHECKIN
     event = _event(
