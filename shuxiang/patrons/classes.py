@@ -257,10 +257,12 @@ def class_students(school_class: SchoolClass, today: date) -> QuerySet[Patron]:
 
 
 def class_open_loans(school_class: SchoolClass, today: date) -> list[Any]:
-    """Books the class's students have out now, most overdue first, with overdue_days set."""
+    """Books the class's students and its book corner have out now, most overdue first, with
+    overdue_days set: printed, the 期末清还 list of everything to come back by the end of term."""
+    own = Q(patron__school_class=school_class) | Q(kind=CORNER_LOAN, school_class=school_class)
     loans = list(
         _loan_model()
-        .objects.filter(patron__school_class=school_class, returned_at__isnull=True)
+        .objects.filter(own, returned_at__isnull=True)
         .select_related("patron", "item__record")
         .order_by("due_on", "patron__student_number", "pk")
     )

@@ -114,6 +114,9 @@ class ClassDetailViewTests(BaseTestCase):
         self.assertEqual(r.context["corner_out"], 1)
         self.assertContains(r, "其中借给班级图书角 1 册")
         self.assertEqual(r.context["per_student"], Decimal("1.5"))  # 3 loans ÷ 2 students
+        # The corner's book is on the printed recall list with the students' books.
+        self.assertIn(t3.barcode, [loan.item.barcode for loan in r.context["loans"]])
+        self.assertContains(r, "期末清还名单")
 
     def test_it_runs_a_fixed_number_of_queries(self) -> None:
         lend(self.t1, self.ada_patron, date(2025, 10, 1))
