@@ -41,6 +41,9 @@ _PAIR = "1"  # between the two syllables of a pair: pinyin never contains a digi
 INITIALS_MAX = 10
 # Latin words and numbers longer than this are cut (on both sides, so they still match).
 WORD_MAX = 24
+# A query's Latin word may be longer: typed pinyin of a whole long title is split into
+# syllables before anything is compared with the index's (shorter) words.
+QUERY_WORD_MAX = 64
 # A field's first characters are what people type; the rest of a 500-character title only
 # adds noise, so tokens stop here.
 FIELD_MAX_CHARS = 120
@@ -167,7 +170,7 @@ def _syllables() -> tuple[frozenset[str], frozenset[str]]:
 # -- index side ---------------------------------------------------------------------------
 
 
-def _units(text: str) -> list[str]:
+def _units(text: str, word_max: int = WORD_MAX) -> list[str]:
     """Text as units: one CJK character, or one ASCII word/number; separators dropped.
 
     No clean() first: _char_class already reads full-width letters as ASCII and treats
@@ -184,16 +187,16 @@ def _units(text: str) -> list[str]:
         kind = _char_class(ch)
         if kind == _CJK:
             if word:
-                units.append("".join(word)[:WORD_MAX])
+                units.append("".join(word)[:word_max])
                 word = []
             units.append(ch)
         elif kind:
             word.append(kind)
         elif word:
-            units.append("".join(word)[:WORD_MAX])
+            units.append("".join(word)[:word_max])
             word = []
     if word:
-        units.append("".join(word)[:WORD_MAX])
+        units.append("".join(word)[:word_max])
     return units
 
 
@@ -430,7 +433,7 @@ def _part_terms(part: str) -> list[Term]:
         if found:
             return [Term.of(Token(found[0]))]
         return [Term.of(Token(ISBN + digits, True), Token(SPELLED + digits[:WORD_MAX], True))]
-    units = _units(part)
+    units = _units(part, QUERY_WORD_MAX)
     if clc.is_valid_class_number(part) and any(ch.isdigit() for ch in part):
         # B2B is a valid class number too: match it as a word as well.
         word = Token(SPELLED + "".join(units)[:WORD_MAX], True)
@@ -463,7 +466,7 @@ def _word_term(word: str) -> Term:
     # else perhaps half-typed (pyth for python). One letter (a, e, x) is an initial: any
     # syllable starting so, which also finds what jx* would.
     complete = bool(segmentations) and not segmentations[0][1]
-    alternatives.append((Token(SPELLED + word, not complete),))
+    alternatives.append((Token(SPELLED + word[:WORD_MAX], not complete),))
     if word.isalpha() and len(word) > 1:
         alternatives.append((Token(INITIALS + word[:INITIALS_MAX], True),))
     if len(word) <= 3 and clc.is_valid_class_number(word):

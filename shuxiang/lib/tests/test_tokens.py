@@ -206,6 +206,17 @@ class TokenPropertyTests(TestCase):
             self.assertTrue(finds(text, text))
 
 
+class LongPinyinQueryTests(TestCase):
+    def test_the_pinyin_of_a_long_title_finds_it(self) -> None:
+        # Found by hypothesis: 26 letters were cut to the index's 24-letter words before
+        # being split into syllables, so the last ones were lost.
+        self.assertTrue(finds("万两义小样鲁万国", "wanliangyixiaoyangluwanguo"))
+
+    def test_a_long_latin_word_still_finds_itself(self) -> None:
+        word = "supercalifragilisticexpialidocious"
+        self.assertTrue(finds(f"Mary Poppins {word}", word))
+
+
 class InitialsInContextTests(TestCase):
     def test_initials_follow_the_reading_inside_the_title(self) -> None:
         # Found by hypothesis: 传 is zhuan in 水浒传, so its initials are shz and hz.
