@@ -25,7 +25,7 @@ AnyUser = User | AnonymousUser
 View = Callable[..., HttpResponse]
 
 
-def _user(user: AnyUser) -> User | None:
+def active_user(user: AnyUser) -> User | None:
     if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user
     return None
@@ -33,17 +33,17 @@ def _user(user: AnyUser) -> User | None:
 
 def can_manage_patrons(user: AnyUser) -> bool:
     """Add, edit, import, roll over, erase: the librarian only."""
-    u = _user(user)
+    u = active_user(user)
     return u is not None and u.is_librarian
 
 
 def is_homeroom(user: AnyUser) -> bool:
-    u = _user(user)
+    u = active_user(user)
     return u is not None and u.role == User.Role.HOMEROOM
 
 
 def visible_classes(user: AnyUser) -> QuerySet[SchoolClass]:
-    u = _user(user)
+    u = active_user(user)
     if u is None:
         return SchoolClass.objects.none()
     if u.is_librarian:
@@ -54,7 +54,7 @@ def visible_classes(user: AnyUser) -> QuerySet[SchoolClass]:
 
 
 def visible_patrons(user: AnyUser) -> QuerySet[Patron]:
-    u = _user(user)
+    u = active_user(user)
     if u is None:
         return Patron.objects.none()
     if u.is_librarian:
@@ -72,7 +72,7 @@ def can_view_patron(user: AnyUser, patron: Patron) -> bool:
 
 def can_see_guardian_phone(user: AnyUser, patron: Patron) -> bool:
     """The librarian, and the homeroom teacher of the patron's class (to call home)."""
-    u = _user(user)
+    u = active_user(user)
     if u is None:
         return False
     if u.is_librarian:
@@ -115,14 +115,21 @@ def login_needed(view: View) -> View:
     return wrapper
 
 
-def librarian_required(view: View) -> View:
-    """Pages that change patrons or classes: the librarian only; everyone else 403."""
+def requires(test: Callable[[AnyUser], bool]) -> Callable[[View], View]:
+    """A view decorator: visitors log in first; a signed-in user who fails the test gets 403."""
 
-    @wraps(view)
-    @login_needed
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_manage_patrons(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_needed
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not test(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# Pages that change patrons or classes: the librarian only; everyone else 403.
+librarian_required = requires(can_manage_patrons)
