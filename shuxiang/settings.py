@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shuxiang.catalog",
     "shuxiang.patrons",
     "shuxiang.circulation",
+    "shuxiang.marc",
     "shuxiang.opac",
 ]
 

@@ -65,6 +65,56 @@ class Counter(models.Model):
         return f"{self.key}={self.value}"
 
 
+class ImportBatch(models.Model):
+    """One import of books (a MARC file or an Excel ledger): what came in and what was done.
+
+    Records and copies point back at the batch that created them, so that the report page can
+    list them and labels can be printed for "the last import".
+    """
+
+    class Kind(models.TextChoices):
+        MARC = "marc", _("MARC file")
+        LEDGER = "ledger", _("Excel ledger")
+
+    class Policy(models.TextChoices):
+        """What to do with a record that is already in the catalogue (查重)."""
+
+        SKIP = "skip", _("Skip it")
+        MERGE = "merge", _("Add the copies to the existing record")
+        OVERWRITE = "overwrite", _("Overwrite the existing record")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    # e.g. "cnmarc iso2709 gb18030": how the file was read, for the report.
+    file_format = models.CharField(_("format"), max_length=60, blank=True)
+    policy = models.CharField(
+        _("duplicates"), max_length=10, choices=Policy.choices, default=Policy.SKIP
+    )
+    skip_bad = models.BooleanField(_("import the good records only"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    records_added = models.PositiveIntegerField(default=0)
+    records_merged = models.PositiveIntegerField(default=0)
+    records_overwritten = models.PositiveIntegerField(default=0)
+    records_skipped = models.PositiveIntegerField(default=0)
+    items_added = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    # Every entry that was not simply added: [{"position", "label", "action", "title",
+    # "reason", "record_id"}]. Added records are found through Record.import_batch.
+    report = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} {self.file_name}"
+
+
 class Record(models.Model):
     """A bibliographic record (书目): the description of one title/edition."""
 
@@ -111,6 +161,9 @@ class Record(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
     )
 
     class Meta:
@@ -185,6 +238,9 @@ class Item(models.Model):
     received_on = models.DateField(_("date received"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
 
     class Meta:
         ordering = ["shelf_key", "barcode"]

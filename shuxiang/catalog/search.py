@@ -46,7 +46,7 @@ PARALLEL_MIN = 20000
 # A record's id and its tokens per column: title, authors, other, codes, variants.
 Row = tuple[int, str, str, str, str, str]
 
-_FIELDS = (
+INDEXED_FIELDS = _FIELDS = (
     "id",
     "title",
     "subtitle",
@@ -116,6 +116,31 @@ def index_records(records: Iterable[Record]) -> int:
         for start in range(0, len(rows), BATCH):
             backend.write(cursor, rows[start : start + BATCH], replace=True)
     return len(rows)
+
+
+def index_values(
+    values: list[dict[str, Any]],
+    *,
+    new: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """(Re)index records given as dicts of INDEXED_FIELDS; for bulk loaders (imports).
+
+    `new`: none of them is in the index yet, so nothing needs replacing. From PARALLEL_MIN
+    records the tokens are cut in worker processes, as in rebuild.
+    """
+    batches = (values[start : start + BATCH] for start in range(0, len(values), BATCH))
+    done = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend = _backend()
+        backend.ensure(cursor)
+        for ids, docs in _tokenized(batches, parallel=len(values) >= PARALLEL_MIN):
+            rows = [_row(i, d) for i, d in zip(ids, docs, strict=True)]
+            backend.write(cursor, rows, replace=not new)
+            done += len(ids)
+            if progress is not None:
+                progress(done, len(values))
+    return done
 
 
 def remove_record(record_id: int) -> None:

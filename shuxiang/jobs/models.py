@@ -16,6 +16,8 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         ROSTER_IMPORT = "roster_import", _("Roster import")
+        MARC_IMPORT = "marc_import", _("MARC import")
+        LEDGER_IMPORT = "ledger_import", _("Ledger import")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Waiting")
