@@ -1,6 +1,8 @@
 """The `shuxiang` console command: friendly names for the management commands.
 
-shuxiang init | demo | serve | reindex | import clc FILE | import patrons FILE
+shuxiang init | demo | serve | reindex
+shuxiang import clc|patrons|marc|books FILE
+shuxiang export marc|books|labels|cards|notices …
 shuxiang user add NAME --role R | token NAME
 shuxiang manage <any django-admin command>
 """
@@ -12,7 +14,19 @@ import sys
 
 # Two-word commands map onto one management command each.
 GROUPS = {
-    "import": {"clc": "import_clc", "patrons": "import_patrons"},
+    "import": {
+        "clc": "import_clc",
+        "patrons": "import_patrons",
+        "marc": "import_marc",
+        "books": "import_books",
+    },
+    "export": {
+        "marc": "export_marc",
+        "books": "export_books",
+        "labels": "export_labels",
+        "cards": "export_cards",
+        "notices": "export_notices",
+    },
     "user": {"add": "user_add"},
 }
 

@@ -1,0 +1,4 @@
+from django.urls import URLPattern
+
+app_name = "imports"
+urlpatterns: list[URLPattern] = []  # filled in by the screens of issue 5
