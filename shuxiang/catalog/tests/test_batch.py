@@ -63,6 +63,7 @@ class CheckTests(BaseTestCase):
                 self.assertIn("西游记", e.reason)
 
     def test_taken_or_repeated_barcodes_and_accession_numbers_are_refused(self) -> None:
+        taken = Item.objects.get(barcode="T0001").accession_number
         entries = [
             entry(2, "甲", "T0001"),  # a copy of 西游记 has it
             entry(3, "乙", "X1"),
@@ -71,7 +72,7 @@ class CheckTests(BaseTestCase):
             Entry(
                 6,
                 RecordData(title="戊"),
-                [ItemData(accession_number=Item.objects.first().accession_number)],
+                [ItemData(accession_number=taken)],
             ),  # type: ignore[union-attr]
         ]
         batch.check(entries, ImportBatch.Policy.SKIP)
