@@ -73,7 +73,7 @@ class CheckTests(BaseTestCase):
                 6,
                 RecordData(title="戊"),
                 [ItemData(accession_number=taken)],
-            ),  # type: ignore[union-attr]
+            ),
         ]
         batch.check(entries, ImportBatch.Policy.SKIP)
         self.assertEqual([e.action for e in entries], ["error", "add", "error", "error", "error"])
