@@ -74,11 +74,20 @@ NUMBER_FIELDS = frozenset({"student_number", "staff_number", "number", "card_num
 # Fields whose value is a code: no spaces inside (a phone number typed as 138 0000 0001).
 CODE_FIELDS = NUMBER_FIELDS | {"guardian_phone", "enrolment_year"}
 
-_SYNONYMS: dict[str, tuple[str, int]] = {
-    re.sub(r"\s+", "", name.lower()): (key, rank)
-    for key, names in HEADERS.items()
-    for rank, name in enumerate(names)
-}
+Synonyms = dict[str, tuple[str, int]]  # header key → (field, rank among its names)
+
+
+def synonym_table(headers: dict[str, tuple[str, ...]]) -> Synonyms:
+    """The lookup table for a field → names mapping such as HEADERS (the book ledger has its
+    own)."""
+    return {
+        re.sub(r"\s+", "", name.lower()): (key, rank)
+        for key, names in headers.items()
+        for rank, name in enumerate(names)
+    }
+
+
+_SYNONYMS = synonym_table(HEADERS)
 _SPACES = re.compile(r"\s+")
 _CJK = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef·]"
 # A space next to a Chinese character is padding (王　明 aligned with 王小明), not a separator.
@@ -156,20 +165,22 @@ def header_key(text: str) -> str:
     return value.split("(")[0].split("[")[0].split("【")[0] or value
 
 
-def match_header(text: str) -> str | None:
-    found = _SYNONYMS.get(header_key(text))
+def match_header(text: str, synonyms: Synonyms = _SYNONYMS) -> str | None:
+    found = synonyms.get(header_key(text))
     return found[0] if found else None
 
 
-def _map_columns(
-    sheet: str, line: int, cells: Sequence[str]
+def map_columns(
+    sheet: str, line: int, cells: Sequence[str], synonyms: Synonyms = _SYNONYMS
 ) -> tuple[SheetColumns, dict[int, str]]:
+    """Which column holds which field (the best-named one when two mean the same), and the
+    headers not recognised or repeated; the second value maps column index → field."""
     best: dict[str, tuple[int, int]] = {}  # field → (rank, column)
     ignored: list[str] = []
     for col, header in enumerate(cells):
         if not header:
             continue
-        found = _SYNONYMS.get(header_key(header))
+        found = synonyms.get(header_key(header))
         if found is None:
             ignored.append(header)
             continue
@@ -179,7 +190,7 @@ def _map_columns(
     used = {col: key for key, (_rank, col) in best.items()}
     repeated = []
     for col, header in enumerate(cells):
-        meaning = match_header(header) if header else None
+        meaning = match_header(header, synonyms) if header else None
         if meaning is not None and used.get(col) != meaning:
             repeated.append((header, cells[best[meaning][1]]))
     columns = {key: cells[col] for col, key in sorted(used.items())}
@@ -268,7 +279,7 @@ def _read_sheet(roster: Roster, sheet: str, table: list[list[Cell]]) -> None:
         texts = ["" if c is None else clean_text(str(c)) for c in cells]
         if "name" not in {match_header(t) for t in texts if t}:
             continue
-        columns, used = _map_columns(sheet, index + 1, texts)
+        columns, used = map_columns(sheet, index + 1, texts)
         roster.sheets.append(columns)
         has_student = bool({"student_number", "class", "grade"} & columns.columns.keys())
         default_type = "teacher" if "staff_number" in columns.columns and not has_student else ""
