@@ -28,6 +28,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog import search, services
@@ -50,12 +51,12 @@ ERROR = "error"
 JOINED = "joined"  # same book as an earlier entry of this file: its copies go there
 
 ACTION_LABELS = {
-    ADD: "新增",
-    MERGE: "并入已有书目",
-    OVERWRITE: "覆盖已有书目",
-    SKIP: "跳过（重复）",
-    ERROR: "有错误",
-    JOINED: "与前面的记录合并",
+    ADD: _("Added"),
+    MERGE: _("Copies added to a record already held"),
+    OVERWRITE: _("Record already held, overwritten"),
+    SKIP: _("Already held, skipped"),
+    ERROR: _("Not imported: error"),
+    JOINED: _("Same book as an earlier entry"),
 }
 
 
@@ -134,26 +135,28 @@ def check(entries: Sequence[Entry], policy: str, progress: Progress | None = Non
             for item in entry.items:
                 item.barcode = clean(item.barcode).upper()
                 item.accession_number = clean(item.accession_number)
-    existing = _existing([e for e in entries if not e.action])
+    keys = {id(e): _dedup_key(e.record) for e in entries if not e.action and e.record}
+    existing = _existing([e for e in entries if not e.action], keys)
     seen_isbn: dict[str, Entry] = {}
     seen_key: dict[str, Entry] = {}
     seen_barcodes: dict[str, Entry] = {}
     seen_accessions: dict[str, Entry] = {}
     for done, entry in enumerate(entries, 1):
         if not entry.action:
-            _decide(entry, policy, existing, seen_isbn, seen_key)
+            _decide(entry, keys[id(entry)], policy, existing, seen_isbn, seen_key)
         if entry.action in _WITH_ITEMS:
             _check_items(entry, existing, seen_barcodes, seen_accessions)
+            if entry.action == ERROR:
+                # A later row of the same book may stand in for this one.
+                for seen in (seen_isbn, seen_key):
+                    for claim in [k for k, v in seen.items() if v is entry]:
+                        del seen[claim]
         if progress is not None and done % 1000 == 0:
             progress(done, len(entries))
-    # An entry refused for its copies takes back the place it held for later duplicates.
-    for entry in entries:
-        if entry.action == JOINED and entry.joined_to and entry.joined_to.action == ERROR:
-            entry.refuse(f"与{entry.joined_to.label or '前面的记录'}是同一种书，而那一条有错误")
     return Plan(entries, policy)
 
 
-def _existing(entries: list[Entry]) -> Existing:
+def _existing(entries: list[Entry], entry_keys: dict[int, str]) -> Existing:
     isbns: set[str] = set()
     keys: set[str] = set()
     barcodes: set[str] = set()
@@ -161,7 +164,7 @@ def _existing(entries: list[Entry]) -> Existing:
     for entry in entries:
         assert entry.record is not None
         isbns.update(n for n in (entry.record.isbn, *entry.record.other_isbns) if n)
-        keys.add(_dedup_key(entry.record))
+        keys.add(entry_keys[id(entry)])
         barcodes.update(i.barcode for i in entry.items if i.barcode)
         accessions.update(i.accession_number for i in entry.items if i.accession_number)
     found = Existing()
@@ -213,6 +216,7 @@ def _dedup_key(data: RecordData) -> str:
 
 def _decide(
     entry: Entry,
+    key: str,
     policy: str,
     existing: Existing,
     seen_isbn: dict[str, Entry],
@@ -221,7 +225,6 @@ def _decide(
     data = entry.record
     assert data is not None
     isbns = [n for n in (data.isbn, *data.other_isbns) if n]
-    key = _dedup_key(data)
     has_key = key.strip("|") != ""
     earlier = next((seen_isbn[n] for n in isbns if n in seen_isbn), None)
     if earlier is None and has_key and not isbns:
@@ -317,7 +320,7 @@ def write(
     batch.created_by = by
     batch.save()
     loader = _Loader(batch, today)
-    index: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
     targets: dict[int, int] = {}  # id(entry) → record id, for entries joined to it
     overwrite: list[Entry] = []
     for entry in plan.entries:
@@ -325,33 +328,22 @@ def write(
             row = loader.record(entry)
             entry.record_id = row["id"]
             targets[id(entry)] = row["id"]
-            index.append(row)
+            added.append(row)
         elif entry.action in (MERGE, OVERWRITE):
             assert entry.record_id is not None
             targets[id(entry)] = entry.record_id
             if entry.action == OVERWRITE:
                 overwrite.append(entry)
-    loader.flush_records()
-    for entry in overwrite:
-        assert entry.record is not None and entry.record_id is not None
-        record = Record.objects.get(pk=entry.record_id)
-        services.update_record(record, entry.record, by=by, via=via)
-        loader.known[record.pk] = (record.call_number, record.price, record.material_type)
-        index.append({name: getattr(record, name) for name in search.INDEXED_FIELDS})
-    for done, entry in enumerate(plan.entries, 1):
-        if entry.action in _WITH_ITEMS:
-            target = entry.joined_to if entry.action == JOINED else entry
-            assert target is not None
-            record_id = targets.get(id(target))
-            if record_id is None:  # joined to an entry that was skipped
-                continue
-            entry.record_id = record_id
-            for item in entry.items:
-                loader.item(record_id, item)
-        if progress is not None and done % 1000 == 0:
-            progress(done, len(plan.entries))
-    loader.finish()
-    search.index_values([{k: r[k] for k in search.INDEXED_FIELDS} for r in index])
+    # The new records' tokens are cut in worker processes while their rows are written here.
+    pending = search.start_indexing(added)
+    try:
+        loader.flush_records()
+        _overwrite(overwrite, loader, by=by, via=via)
+        _add_items(plan, targets, loader, progress)
+        loader.finish()
+        pending.finish([row["id"] for row in added], new=True)
+    finally:
+        pending.close()
     counts = plan.counts()
     batch.records_added = counts[ADD]
     batch.records_merged = counts[MERGE]
@@ -374,6 +366,37 @@ def write(
         items=loader.items,
     )
     return Written(batch, loader.new_ids, plan.entries)
+
+
+def _overwrite(entries: list[Entry], loader: _Loader, *, by: User | None, via: str) -> None:
+    """Records already held, described anew from the file (few: one at a time)."""
+    for entry in entries:
+        assert entry.record is not None and entry.record_id is not None
+        record = Record.objects.get(pk=entry.record_id)
+        services.update_record(record, entry.record, by=by, via=via)
+        loader.known[record.pk] = (
+            record.call_number,
+            record.shelf_key,
+            record.price,
+            record.material_type,
+        )
+
+
+def _add_items(
+    plan: Plan, targets: dict[int, int], loader: _Loader, progress: Progress | None
+) -> None:
+    for done, entry in enumerate(plan.entries, 1):
+        if entry.action in _WITH_ITEMS:
+            target = entry.joined_to if entry.action == JOINED else entry
+            assert target is not None
+            record_id = targets.get(id(target))
+            if record_id is None:  # joined to an entry that was skipped
+                continue
+            entry.record_id = record_id
+            for item in entry.items:
+                loader.item(record_id, item)
+        if progress is not None and done % 1000 == 0:
+            progress(done, len(plan.entries))
 
 
 def report_line(entry: Entry) -> dict[str, Any]:
@@ -409,8 +432,9 @@ class _Loader:
         self.records: list[dict[str, Any]] = []
         self.item_rows: list[dict[str, Any]] = []
         self.new_ids: list[int] = []
-        # Per record: call number, price and material type, which new copies take on.
-        self.known: dict[int, tuple[str, Any, str]] = {}
+        # Per record: call number, shelf key, price and material type, which copies take on.
+        self.known: dict[int, tuple[str, str, Any, str]] = {}
+        self.item_types: dict[tuple[str, int], str] = {}
         self.items = 0
         self.locations: dict[int, Location] = {}
 
@@ -447,7 +471,12 @@ class _Loader:
         )
         self.records.append(row)
         self.new_ids.append(self.record_id)
-        self.known[self.record_id] = (row["call_number"], row["price"], row["material_type"])
+        self.known[self.record_id] = (
+            row["call_number"],
+            row["shelf_key"],
+            row["price"],
+            row["material_type"],
+        )
         return row
 
     def flush_records(self) -> None:
@@ -457,9 +486,9 @@ class _Loader:
     def item(self, record_id: int, data: ItemData) -> None:
         if record_id not in self.known:
             self.known[record_id] = Record.objects.values_list(
-                "call_number", "price", "material_type"
+                "call_number", "shelf_key", "price", "material_type"
             ).get(pk=record_id)
-        record_call_number, record_price, material = self.known[record_id]
+        record_call_number, record_shelf_key, record_price, material = self.known[record_id]
         self.item_id += 1
         if data.accession_number:
             accession = data.accession_number
@@ -467,8 +496,11 @@ class _Loader:
         else:
             accession = None  # handed out in finish(), after every number from the file
         call_number = clean(data.call_number) or record_call_number
+        if call_number == record_call_number:
+            shelf_key = record_shelf_key
+        else:
+            shelf_key = clc.shelf_key(call_number) if call_number else ""
         location = data.location or self.default_location
-        probe = Record(material_type=material)
         self.item_rows.append(
             {
                 "id": self.item_id,
@@ -476,9 +508,9 @@ class _Loader:
                 "barcode": data.barcode,
                 "accession_number": accession,
                 "call_number": call_number,
-                "shelf_key": clc.shelf_key(call_number) if call_number else "",
+                "shelf_key": shelf_key,
                 "location_id": location.pk,
-                "item_type": data.item_type or services.item_type_for(probe, location),
+                "item_type": data.item_type or self._item_type(material, location),
                 "price": data.price if data.price is not None else record_price,
                 "source": data.source,
                 "donor": clean(data.donor),
@@ -489,6 +521,13 @@ class _Loader:
             }
         )
         self.items += 1
+
+    def _item_type(self, material: str, location: Location) -> str:
+        key = (material, location.pk)
+        if key not in self.item_types:
+            probe = Record(material_type=material)
+            self.item_types[key] = services.item_type_for(probe, location)
+        return self.item_types[key]
 
     def finish(self) -> None:
         key = services.ACCESSION_KEY
@@ -511,7 +550,10 @@ class _Loader:
 
     def _fresh_accessions(self, count: int, taken: set[str]) -> list[str]:
         """The next `count` accession numbers that no copy uses, here or in the file, as
-        number or barcode (a copy without a barcode label is scanned by its number)."""
+        number or barcode (a copy without a barcode label is scanned by its number).
+
+        The counter is normally past every number in use, so one range query per column
+        usually finds nothing and the numbers are simply the next ones."""
         out: list[str] = []
         while len(out) < count:
             want = count - len(out)
@@ -519,16 +561,24 @@ class _Loader:
                 str(self._next(services.ACCESSION_KEY)).zfill(services.ACCESSION_WIDTH)
                 for _ in range(want)
             ]
-            used = set(taken)
-            for chunk in _chunks(numbers):
-                used.update(
-                    Item.objects.filter(accession_number__in=chunk).values_list(
-                        "accession_number", flat=True
-                    )
-                )
-                used.update(
-                    Item.objects.filter(barcode__in=chunk).values_list("barcode", flat=True)
-                )
-                used.update(_card_numbers(set(chunk)))
+            used = taken | _used_between(numbers[0], numbers[-1])
             out.extend(n for n in numbers if n not in used)
         return out
+
+
+def _used_between(low: str, high: str) -> set[str]:
+    """Accession numbers, barcodes and card numbers from low to high (compared as text)."""
+    found: set[str] = set()
+    for name in ("accession_number", "barcode"):
+        found.update(
+            Item.objects.filter(**{f"{name}__range": (low, high)}).values_list(name, flat=True)
+        )
+    if apps.is_installed("shuxiang.patrons"):
+        for model_name, column in (("Patron", "card_number"), ("RetiredCard", "number")):
+            model = apps.get_model("patrons", model_name)
+            found.update(
+                model.objects.filter(**{f"{column}__range": (low, high)}).values_list(
+                    column, flat=True
+                )
+            )
+    return found

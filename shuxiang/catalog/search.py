@@ -42,6 +42,8 @@ TITLE_TIER_MAX = 50
 RANK_MAX = 1000
 # From this many records a rebuild cuts tokens in worker processes.
 PARALLEL_MIN = 20000
+# An import starts its workers sooner: they cut tokens while it writes rows.
+IMPORT_PARALLEL_MIN = 2000
 
 # A record's id and its tokens per column: title, authors, other, codes, variants.
 Row = tuple[int, str, str, str, str, str]
@@ -124,23 +126,72 @@ def index_values(
     new: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """(Re)index records given as dicts of INDEXED_FIELDS; for bulk loaders (imports).
+    """(Re)index records given as dicts of INDEXED_FIELDS (with their ids); for bulk loaders.
 
-    `new`: none of them is in the index yet, so nothing needs replacing. From PARALLEL_MIN
-    records the tokens are cut in worker processes, as in rebuild.
+    `new`: none of them is in the index yet, so nothing needs replacing.
     """
-    batches = (values[start : start + BATCH] for start in range(0, len(values), BATCH))
-    done = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        backend = _backend()
-        backend.ensure(cursor)
-        for ids, docs in _tokenized(batches, parallel=len(values) >= PARALLEL_MIN):
-            rows = [_row(i, d) for i, d in zip(ids, docs, strict=True)]
-            backend.write(cursor, rows, replace=not new)
-            done += len(ids)
-            if progress is not None:
-                progress(done, len(values))
-    return done
+    pending = start_indexing(values)
+    return pending.finish([v["id"] for v in values], new=new, progress=progress)
+
+
+class PendingIndex:
+    """Records' tokens being cut, in worker processes when there are many, while the caller
+    goes on writing its rows (an import); finish() writes them under the ids now known.
+
+    The workers are forked (see _tokenized) and touch no database connection.
+    """
+
+    def __init__(self, values: list[dict[str, Any]]) -> None:
+        self.count = len(values)
+        self.pool: ProcessPoolExecutor | None = None
+        self.parts: list[Future[list[tokens.Document]] | list[dict[str, Any]]] = []
+        workers = (os.cpu_count() or 1) - 1
+        if self.count >= IMPORT_PARALLEL_MIN and workers >= 1 and sys.platform == "linux":
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(workers, mp_context=context)
+            for start in range(0, self.count, BATCH):
+                work = [_description(v) for v in values[start : start + BATCH]]
+                self.parts.append(self.pool.submit(tokens.documents, work))
+        else:
+            self.parts = [values[start : start + BATCH] for start in range(0, self.count, BATCH)]
+
+    def finish(
+        self,
+        ids: list[int],
+        *,
+        new: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        assert len(ids) == self.count
+        done = 0
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                backend = _backend()
+                backend.ensure(cursor)
+                for part in self.parts:
+                    docs = (
+                        part.result() if isinstance(part, Future) else [document(v) for v in part]
+                    )
+                    rows = [
+                        _row(i, d) for i, d in zip(ids[done : done + len(docs)], docs, strict=True)
+                    ]
+                    backend.write(cursor, rows, replace=not new)
+                    done += len(docs)
+                    if progress is not None:
+                        progress(done, self.count)
+        finally:
+            self.close()
+        return done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+def start_indexing(values: list[dict[str, Any]]) -> PendingIndex:
+    """Begin cutting the tokens of these records (dicts of INDEXED_FIELDS; ids not needed)."""
+    return PendingIndex(values)
 
 
 def remove_record(record_id: int) -> None:

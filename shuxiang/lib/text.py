@@ -11,18 +11,13 @@ _TITLE_MARKS = str.maketrans({c: " " for c in "《》〈〉「」『』“”‘
 _PUNCT = re.compile(r"[^\w]+", re.UNICODE)
 
 
+# Full-width ASCII (U+FF01–FF5E) and the ideographic space to their half-width forms.
+_HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII (ＡＢＣ１２３，　) to half-width; leaves CJK alone."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def clean(text: str) -> str:

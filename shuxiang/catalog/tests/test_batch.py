@@ -139,3 +139,14 @@ class WriteTests(BaseTestCase):
         )
         self.assertEqual(written.batch.records_skipped, 1)
         self.assertFalse(Item.objects.filter(barcode="S1").exists())
+
+
+class RowStandsInTests(BaseTestCase):
+    def test_a_later_row_of_the_same_book_stands_in_for_a_refused_one(self) -> None:
+        entries = [
+            entry(2, "草房子", "T0001", isbn="9787534618727"),  # barcode taken
+            entry(3, "草房子", "K2", isbn="9787534618727"),
+            entry(4, "草房子", "K3", isbn="9787534618727"),
+        ]
+        batch.check(entries, ImportBatch.Policy.SKIP)
+        self.assertEqual([e.action for e in entries], ["error", "add", "joined"])
