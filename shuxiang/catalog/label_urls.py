@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from shuxiang.catalog import label_views
 
 app_name = "labels"
-urlpatterns: list[URLPattern] = []  # filled in by the screens of issue 5
+urlpatterns = [
+    path("", label_views.index, name="index"),
+    path("test-page/", label_views.test_page, name="test_page"),
+]
