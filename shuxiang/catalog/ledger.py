@@ -70,6 +70,17 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 SYNONYMS = sheets.synonym_table(HEADERS)
 COLUMNS = [names[0] for names in HEADERS.values()]
+# The columns that describe the book rather than the copy.
+RECORD_FIELDS = frozenset(HEADERS) - {
+    "accession_number",
+    "barcode",
+    "location",
+    "source",
+    "donor",
+    "received_on",
+    "copies",
+    "notes",
+}
 CODE_FIELDS = frozenset({"accession_number", "barcode", "isbn", "class_number", "call_number"})
 MAX_COPIES = 200  # more copies on one row is a typing slip (册数 2000 for 20)
 EXAMPLE_NOTE = "示例行：导入前请删除"
@@ -203,6 +214,7 @@ class _Reader:
             f"{loc.name}（{loc.code}）" for loc in Location.objects.order_by("position", "code")
         )
         self.numeric_codes: list[tuple[Entry, str, str]] = []  # (entry, field, value)
+        self.records: dict[tuple[Any, ...], tuple[RecordData, list[str], list[str]]] = {}
 
     def read_sheet(self, ledger: Ledger, sheet: str, table: list[list[Cell]], index: int) -> None:
         texts = ["" if c is None else sheets.clean_text(str(c)) for c in table[index]]
@@ -228,9 +240,8 @@ class _Reader:
             ledger.entries.append(self.entry(_Row(sheet, line, values, where)))
 
     def entry(self, row: _Row) -> Entry:
-        errors: list[str] = []
-        warnings: list[str] = []
-        record = _record(row, errors, warnings)
+        record, found_errors, found_warnings = self._record(row)
+        errors, warnings = list(found_errors), list(found_warnings)
         items = self._items(row, record, errors, warnings)
         if row.text("notes") == _EXAMPLE_NOTE_READ:
             errors.insert(0, "这是模板的示例行，请删除后再导入")
@@ -240,6 +251,16 @@ class _Reader:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 self.numeric_codes.append((entry, key, row.text(key)))
         return entry
+
+    def _record(self, row: _Row) -> tuple[RecordData, list[str], list[str]]:
+        """A row per copy repeats its book's description: each one is read once. The copies
+        share the RecordData, as catalog.batch joins them into one record anyway."""
+        key = tuple((k, type(v), v) for k, v in row.cells.items() if k in RECORD_FIELDS)
+        if key not in self.records:
+            errors: list[str] = []
+            warnings: list[str] = []
+            self.records[key] = (_record(row, errors, warnings), errors, warnings)
+        return self.records[key]
 
     def _items(
         self, row: _Row, record: RecordData, errors: list[str], warnings: list[str]
