@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from shuxiang.marc import export_views
 
 app_name = "marc_export"
-urlpatterns: list[URLPattern] = []  # filled in by the screens of issue 5
+
+urlpatterns = [
+    path("", export_views.export_form, name="form"),
+    path("count/", export_views.count, name="count"),
+]
