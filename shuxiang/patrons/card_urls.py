@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from shuxiang.patrons import card_views
 
 app_name = "cards"
-urlpatterns: list[URLPattern] = []  # filled in by the screens of issue 5
+urlpatterns = [
+    path("", card_views.index, name="index"),
+]
