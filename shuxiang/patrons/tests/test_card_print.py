@@ -15,6 +15,7 @@ from django.utils import translation
 from PIL import Image
 
 from shuxiang.accounts.models import AuditLog
+from shuxiang.lib.labels import PRESETS
 from shuxiang.lib.tests.test_labels_drawing import decode, page_text, pages
 from shuxiang.patrons import card_print
 from shuxiang.patrons.card_print import CardPrintError, CardSelection
@@ -94,7 +95,7 @@ class SelectPatronsTests(CardCase):
 
 @override_settings(SHUXIANG_SCHOOL_NAME=SCHOOL)
 class CardPdfTests(CardCase):
-    sheet = card_print.drawing.PRESETS["cards-2x5"].sheet
+    sheet = PRESETS["cards-2x5"].sheet
 
     def setUp(self) -> None:
         folder = tempfile.TemporaryDirectory()
