@@ -547,18 +547,19 @@ def check_ledger(ledger: Ledger, policy: str, progress: Progress | None = None) 
 
 
 def _already_held(entries: list[Entry]) -> dict[int, tuple[int, str]]:
-    codes = {
-        code
-        for e in entries
-        if not e.error and e.record is not None
-        for i in e.items
-        for code in (i.barcode.upper(), i.accession_number)
-        if code
+    # Only single-copy rows can be recognised (see _held_copy); an empty catalogue needs
+    # no look-up at all.
+    rows = [e for e in entries if not e.error and e.record is not None and len(e.items) == 1]
+    if not rows or not Item.objects.exists():
+        return {}
+    wanted = {
+        "barcode": {e.items[0].barcode.upper() for e in rows} - {""},
+        "accession_number": {e.items[0].accession_number for e in rows} - {""},
     }
     copies: dict[str, dict[str, Any]] = {}
     fields = ("barcode", "accession_number", "record_id", "record__isbn", "record__dedup_key")
-    for chunk in _chunks(codes):
-        for key in ("barcode", "accession_number"):
+    for key, codes in wanted.items():
+        for chunk in _chunks(codes):
             for row in Item.objects.filter(**{f"{key}__in": chunk}).values(*fields):
                 copies[f"{key}:{row[key]}"] = row
     if not copies:
