@@ -7,6 +7,7 @@ only knows UTF-8 and MARC-8).
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -118,3 +119,41 @@ def benchmark_records(count: int, *, seed: int = 5, gbk: bool = False) -> list[p
             )
         )
     return records
+
+
+# --------------------------------------------------------------------------- the benchmark's worker
+
+
+def benchmark_worker(path: Path, count: int) -> dict[str, float]:
+    """Import `count` generated records into this (empty) database as `shuxiang import marc`
+    does, and time it from the file to the committed rows. Run on the database measured:
+    python -m shuxiang.marc.generate --bench FILE COUNT (prints the figures as JSON)."""
+    import time
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuxiang.settings")
+    django.setup()
+    from shuxiang.marc.importer import ImportOptions, import_file
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path, benchmark_records(count))
+    started = time.perf_counter()
+    outcome = import_file(path, ImportOptions(file_name=path.name), by=None, via="cli")
+    seconds = time.perf_counter() - started
+    assert outcome.batch is not None, outcome.message
+    return {
+        "seconds": seconds,
+        "records": outcome.batch.records_added,
+        "items": outcome.batch.items_added,
+        "records_per_s": outcome.batch.records_added / seconds,
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if len(sys.argv) == 4 and sys.argv[1] == "--bench":
+        print(json.dumps(benchmark_worker(Path(sys.argv[2]), int(sys.argv[3]))))

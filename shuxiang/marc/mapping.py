@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import pymarc
 
@@ -86,9 +87,9 @@ class _Fields:
 
     def first(self, tag: str, code: str) -> str:
         for fld in self.by_tag.get(tag, ()):
-            for sub in fld.subfields:
-                if sub.code == code:
-                    return text(sub.value)
+            for sub_code, raw in fld.subfields:
+                if sub_code == code:
+                    return text(raw)
         return ""
 
     def control(self, tag: str) -> str:
@@ -97,11 +98,19 @@ class _Fields:
 
 
 def text(value: str) -> str:
+    if value.isprintable():
+        return value.strip()
     return _CONTROL.sub(" ", value).strip()
 
 
 def values(fld: pymarc.Field, *codes: str) -> list[str]:
-    return [v for v in (text(s.value) for s in fld.subfields if s.code in codes) if v]
+    found = []
+    for code, raw in fld.subfields:
+        if code in codes:
+            cleaned = text(raw)
+            if cleaned:
+                found.append(cleaned)
+    return found
 
 
 def value(fld: pymarc.Field, code: str) -> str:
@@ -159,15 +168,33 @@ def _fit(data: RecordData, warnings: list[str]) -> None:
 def add_isbn(data: RecordData, raw: str, warnings: list[str]) -> None:
     if not raw:
         return
-    try:
-        number = isbn.normalize(raw)
-    except ValueError as exc:
-        warnings.append(f"{exc}，未导入（保留在原始 MARC 记录中）")
-        return
+    number = _plain_isbn13(raw)
+    if number is None:
+        try:
+            number = isbn.normalize(raw)
+        except ValueError as exc:
+            warnings.append(f"{exc}，未导入（保留在原始 MARC 记录中）")
+            return
     if not data.isbn:
         data.isbn = number
     elif number != data.isbn and number not in data.other_isbns:
         data.other_isbns.append(number)
+
+
+def _plain_isbn13(raw: str) -> str | None:
+    """The common case, without python-stdnum's cost: 13 digits (hyphens allowed), right
+    check digit. Anything else goes through lib.isbn."""
+    digits = raw.replace("-", "").strip()
+    if len(digits) != 13 or not digits.isdigit() or digits[:3] not in ("978", "979"):
+        return None
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return digits if (10 - total % 10) % 10 == int(digits[12]) else None
+
+
+@lru_cache(maxsize=4096)
+def class_error(code: str) -> str | None:
+    """clc.class_error, remembered: a file uses a few hundred class numbers many times."""
+    return clc.class_error(code)
 
 
 def price_of(raw: str, warnings: list[str]) -> tuple[Decimal | None, str]:
@@ -217,7 +244,7 @@ def set_class(data: RecordData, raw: str, warnings: list[str]) -> bool:
     if not raw:
         return False
     code = clc.normalize_class_number(raw)
-    error = clc.class_error(code)
+    error = class_error(code)
     if error is not None:
         warnings.append(f"{error}：不是有效的中图法分类号，分类号留空")
         return False
@@ -294,7 +321,7 @@ def _check_codes(items: list[ItemData], warnings: list[str]) -> list[ItemData]:
             warnings.append(f"条码号或登录号“{item.barcode}”超过 {MAX_CODE} 位，这一册未导入")
             continue
         class_part = item.call_number.partition("/")[0]
-        if len(item.call_number) > MAX_CALL_NUMBER or clc.class_error(class_part) is not None:
+        if len(item.call_number) > MAX_CALL_NUMBER or class_error(class_part) is not None:
             item.call_number = ""  # not a 中图法 call number: the copy takes the record's
         kept.append(item)
     return kept
@@ -458,7 +485,7 @@ def _marc21_class(fields: _Fields, data: RecordData, warnings: list[str]) -> Non
         scheme = value(fld, "2").lower()
         code = value(fld, "a")
         named_clc = scheme in ("clc", "clcn", "中图法")
-        if (named_clc or (not scheme and clc.class_error(code) is None)) and set_class(
+        if (named_clc or (not scheme and class_error(code) is None)) and set_class(
             data, code, warnings
         ):
             return
@@ -466,7 +493,7 @@ def _marc21_class(fields: _Fields, data: RecordData, warnings: list[str]) -> Non
         for fld in fields.all(tag):
             whole = value(fld, code)
             class_part, _, book_part = whole.partition("/")
-            if class_part and clc.class_error(class_part) is None:
+            if class_part and class_error(class_part) is None:
                 data.class_number = clc.normalize_class_number(class_part)
                 book = book_part or (value(fld, "i") if tag == "852" else "")
                 data.book_number = book.strip()[:20]

@@ -69,6 +69,7 @@ class Raw:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     in_xml: bool = False
+    text: str = ""  # the record as ISO 2709 text, to keep (MarcRecord.data)
 
     @property
     def label(self) -> str:
@@ -134,12 +135,18 @@ class MarcFile:
                     raw.error = str(exc)
                 else:
                     self.charsets[raw.charset] += 1
+                    # A UTF-8 record is kept byte for byte as it came; others are re-encoded.
+                    if raw.charset in (UTF8, "ascii"):
+                        raw.text = chunk.decode(UTF8)
+                    else:
+                        raw.text = to_text(raw.record)
             yield raw
 
     def _xml_records(self) -> Iterator[Raw]:
         for raw in read_marcxml(self.path):
             if raw.record is not None:
                 raw.charset = UTF8
+                raw.text = to_text(raw.record)
                 self.charsets[UTF8] += 1
             yield raw
 
@@ -328,23 +335,49 @@ class Decoder:
         data = chunk[start:end]
         if tag < "010" and tag.isdigit():
             return pymarc.Field(tag=tag, data=_text(data, charset, marc8))
-        head, *parts = data.split(b"\x1f")
-        indicators = _indicators(head, tag, warnings)
+        if marc8 is None:
+            # Separators are ASCII and never inside a UTF-8 or GB18030 character: decode once.
+            head, *parts = data.decode(charset).split("\x1f")
+        else:
+            head_bytes, *raw_parts = data.split(b"\x1f")
+            head = head_bytes.decode("latin-1")
+            parts = [_text(part, charset, marc8) for part in raw_parts]
+        indicators = _INDICATORS.get(head) or _indicators(head, tag, warnings)
         subfields: list[pymarc.Subfield] = []
         for part in parts:
             if not part:
                 continue
-            value = _text(part, charset, marc8)
-            code, value = value[0], value[1:]
+            code = part[0]
             if not (code.isascii() and code.isalnum()):
-                # As pymarc does: a stray byte before the code letter is dropped.
-                warnings.append(f"字段 {tag} 有无效的子字段代码“{_printable(code)}”")
-                if value[:1].isascii() and value[:1].isalnum():
-                    code, value = value[0], value[1:]
-                else:
-                    code = "?"
-            subfields.append(pymarc.Subfield(code=code, value=value))
-        return pymarc.Field(tag=tag, indicators=indicators, subfields=subfields)
+                code, part = _bad_code(part, tag, warnings)
+            subfields.append(_tuple_new(pymarc.Subfield, (code, part[1:])))
+        return _data_field(tag, indicators, subfields)
+
+
+# Tens of thousands of fields a second: build pymarc's objects without their constructors'
+# checks (everything here is already checked). Field has __slots__; these are all of them.
+_tuple_new = tuple.__new__
+_INDICATORS = {a + b: pymarc.Indicators(a, b) for a in " 0123456789#|" for b in " 0123456789#|"}
+
+
+def _data_field(
+    tag: str, indicators: pymarc.Indicators, subfields: list[pymarc.Subfield]
+) -> pymarc.Field:
+    fld = object.__new__(pymarc.Field)
+    fld.tag = tag
+    fld.data = None
+    fld._indicators = indicators
+    fld.subfields = subfields
+    fld.control_field = False
+    return fld
+
+
+def _bad_code(part: str, tag: str, warnings: list[str]) -> tuple[str, str]:
+    """As pymarc does: a stray character before the code letter is dropped."""
+    warnings.append(f"字段 {tag} 有无效的子字段代码“{_printable(part[0])}”")
+    if part[1:2].isascii() and part[1:2].isalnum():
+        return part[1], part[1:]
+    return "?", part
 
 
 def _text(data: bytes, charset: str, marc8: MARC8ToUnicode | None) -> str:
@@ -358,8 +391,7 @@ def _text(data: bytes, charset: str, marc8: MARC8ToUnicode | None) -> str:
     return data.decode(charset)
 
 
-def _indicators(head: bytes, tag: str, warnings: list[str]) -> pymarc.Indicators:
-    text = head.decode("latin-1")
+def _indicators(text: str, tag: str, warnings: list[str]) -> pymarc.Indicators:
     pair = [ch if ch.isascii() and ch.isprintable() else " " for ch in text[:2].ljust(2)]
     if len(text) != 2 or "".join(pair) != text:
         warnings.append(f"字段 {tag} 的指示符有误，已按空白处理")
@@ -435,12 +467,8 @@ def _xml_record(position: int, element: ET.Element) -> Raw:
             fields.append(pymarc.Field(tag=tag, data=child.text or ""))
         elif name == "datafield":
             tag = child.get("tag", "")
-            indicators = _indicators(
-                (child.get("ind1", " ") or " ")[:1].encode()
-                + (child.get("ind2", " ") or " ")[:1].encode(),
-                tag,
-                raw.warnings,
-            )
+            pair = (child.get("ind1") or " ")[:1] + (child.get("ind2") or " ")[:1]
+            indicators = _indicators(pair, tag, raw.warnings)
             subfields = [
                 pymarc.Subfield(code=(s.get("code") or "?")[:1], value=s.text or "")
                 for s in child
