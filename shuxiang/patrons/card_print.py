@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from shuxiang.catalog.labels import error_text, school_name
@@ -79,7 +79,16 @@ def select_patrons(selection: CardSelection) -> list[Patron]:
         patrons = _issued_since(patrons, selection.since)
     if selection.card_numbers:
         patrons = _listed(patrons, selection.card_numbers)
-    found = list(patrons)
+    # Teachers and staff (no class) after the students on both databases.
+    found = list(
+        patrons.order_by(
+            F("school_class__grade").asc(nulls_last=True),
+            F("school_class__number").asc(nulls_last=True),
+            "student_number",
+            "name",
+            "card_number",
+        )
+    )
     if not found:
         raise CardPrintError(_("No active readers match: no cards to print."))
     return found

@@ -67,7 +67,7 @@ class SelectPatronsTests(CardCase):
 
     def test_a_list_gives_those_cards_in_class_order(self) -> None:
         selection = CardSelection(card_numbers=card_print.split_cards("p0001, R000010\nP0002"))
-        self.assertEqual(self.numbers(selection), ["P0002", "R000010", "P0001"])
+        self.assertEqual(self.numbers(selection), ["R000010", "P0001", "P0002"])
 
     def test_new_cards_since_a_day(self) -> None:
         self.assertEqual(self.numbers(CardSelection(since=date(2026, 8, 1))), ["R000010"])
