@@ -516,7 +516,10 @@ def _received_on(row: _Row, errors: list[str]) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    match = _DATE.match(_text(value, code=True))
+    text = _text(value, code=True)
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"  # 20240901
+    match = _DATE.match(text)
     if match is not None:
         try:
             return date(int(match[1]), int(match[2]), int(match[3] or 1))

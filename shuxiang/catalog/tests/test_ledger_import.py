@@ -276,6 +276,14 @@ class RowErrorTests(LedgerFiles, BaseTestCase):
             assert entry.record is not None
             self.assertEqual((entry.record.price, entry.record.year), (Decimal("28.00"), 2019))
 
+    def test_dates_received_are_read_in_the_usual_ways(self) -> None:
+        texts = ["2024-09-01", "2024/9/1", "2024.9.1", "20240901", "2024年9月1日", "2024-09"]
+        path = self.rows(*[["甲", text] for text in texts], header=["书名", "入藏日期"])
+        entries = import_file(path, dry_run=True).plan.entries
+        self.assertEqual({e.items[0].received_on for e in entries}, {date(2024, 9, 1)})
+        [reason] = self.reasons(["乙", "九月"], header=["书名", "入藏日期"])
+        self.assertEqual(reason, "入藏日期“九月”看不懂，应写作 2024-09-01")
+
     def test_duplicate_barcodes_in_the_file_or_the_catalogue_are_errors(self) -> None:
         reasons = self.reasons(
             ["甲", "D1", ""],
