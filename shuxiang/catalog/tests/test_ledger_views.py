@@ -63,6 +63,15 @@ class LedgerViewTests(BaseTestCase):
         self.client.post("/staff/ledger/", {"policy": "skip", **data, **options})
         return Job.objects.latest("created_at")
 
+    def test_the_upload_page_offers_the_choices_and_lists_the_columns(self) -> None:
+        r = self.client.get("/staff/ledger/")
+        self.assertContains(r, "导入图书登记表（Excel）")
+        self.assertContains(r, "跳过，不导入")
+        self.assertContains(r, "把这些册加到已有书目")
+        self.assertContains(r, '<option value="READING">阅览室</option>', html=True)
+        self.assertContains(r, "<dt>价格</dt>", html=True)
+        self.assertContains(r, "定价、单价、price")
+
     def test_it_previews_what_the_import_would_do(self) -> None:
         job = self.upload(skip_bad="on")
         self.assertEqual(job.state, Job.State.READY)
