@@ -120,12 +120,10 @@ class SheetForm(StyledForm):
         return data
 
     def remembered(self) -> dict[str, Any]:
-        """The sheet settings to keep in the session (JSON-safe)."""
-        keep = {"preset": self.cleaned_data["preset"]}
-        for name in MEASURES + MARGINS:
-            value = self.cleaned_data.get(name)
-            keep[name] = None if value is None else str(value)
-        return keep
+        """The sheet to keep in the session (JSON-safe): the preset and its measures, which
+        are the starting point when the librarian turns to a custom sheet to correct them."""
+        keep: dict[str, Any] = {"preset": self.cleaned_data["preset"]}
+        return keep | self.sheet().as_dict()
 
 
 def sheet_initial(request: HttpRequest, key: str, kind: str) -> dict[str, Any]:

@@ -71,6 +71,9 @@ class LabelViewTests(LabelCase):
         self.client.post(URL, form(preset="avery-l7160", kind="combined"))
         response = self.client.get(URL)
         self.assertContains(response, '<option value="avery-l7160" selected>')
+        # Its measures are the starting point of a custom sheet.
+        self.assertContains(response, 'name="label_width" value="63.5"')
+        self.assertContains(response, 'name="top" value="15.15"')
 
     def test_it_records_the_printing(self) -> None:
         self.client.post(URL, form())
