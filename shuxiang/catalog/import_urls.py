@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from shuxiang.catalog import import_views
 
 app_name = "imports"
-urlpatterns: list[URLPattern] = []  # filled in by the screens of issue 5
+urlpatterns = [
+    path("", import_views.batch_list, name="list"),
+    path("<int:pk>/", import_views.batch_detail, name="detail"),
+]
