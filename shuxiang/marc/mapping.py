@@ -63,7 +63,10 @@ class Context:
     @classmethod
     def load(cls, default_location: Location | None = None) -> Context:
         locations = {loc.code.upper(): loc for loc in Location.objects.all()}
-        return cls(locations, default_location)
+        default = default_location or next(
+            (loc for loc in locations.values() if loc.is_default), None
+        )
+        return cls(locations, default)
 
 
 @dataclass
@@ -246,7 +249,7 @@ def set_class(data: RecordData, raw: str, warnings: list[str]) -> bool:
     code = clc.normalize_class_number(raw)
     error = class_error(code)
     if error is not None:
-        warnings.append(f"{error}：不是有效的中图法分类号，分类号留空")
+        warnings.append(f"{error}；分类号留空")
         return False
     data.class_number = code
     return True
@@ -360,11 +363,11 @@ def _cnmarc(fields: _Fields, warnings: list[str]) -> RecordData:
     for fld in fields.all("600", "601", "607", "610"):
         add_subject(data, value(fld, "a"))
     data.language = fields.first("101", "a") or "chi"
-    if not set_class(data, fields.first("690", "a"), warnings):
-        set_class(data, fields.first("905", "d"), warnings)
-    data.book_number = fields.first("905", "e")[:20]
-    if not data.class_number:
-        data.book_number = ""
+    given = fields.first("690", "a") or fields.first("905", "d")
+    if given:
+        set_class(data, given, warnings)
+        data.book_number = fields.first("905", "e")[:20] if data.class_number else ""
+    else:
         warnings.append("没有中图法分类号")
     return data
 
@@ -498,6 +501,7 @@ def _marc21_class(fields: _Fields, data: RecordData, warnings: list[str]) -> Non
                 book = book_part or (value(fld, "i") if tag == "852" else "")
                 data.book_number = book.strip()[:20]
                 return
+    # Dewey (082) and LC (050) numbers stay in the original record only.
     warnings.append("没有中图法分类号")
 
 
