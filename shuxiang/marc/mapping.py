@@ -25,6 +25,8 @@ from shuxiang.marc.reader import CNMARC
 
 MAX_COPIES_FROM_COUNT = 500  # a "$s 9999" typo must not make thousands of copies
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C1 controls: UNIMARC's non-sorting marks (0x88/0x89) and MARC21's (U+0098/U+009C).
+_NON_SORTING = re.compile(r"[\x80-\x9f]")
 _ISBD_END = re.compile(r"[\s/:;=,.]+$")
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2}|2100)(?!\d)")
 _PRICE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -103,7 +105,7 @@ class _Fields:
 def text(value: str) -> str:
     if value.isprintable():
         return value.strip()
-    return _CONTROL.sub(" ", value).strip()
+    return _CONTROL.sub(" ", _NON_SORTING.sub("", value)).strip()
 
 
 def values(fld: pymarc.Field, *codes: str) -> list[str]:
