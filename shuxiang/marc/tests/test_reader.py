@@ -10,7 +10,7 @@ import pymarc
 from django.test import SimpleTestCase
 
 from shuxiang.marc import reader
-from shuxiang.marc.reader import MarcFile, MarcFileError, ReadOptions, Raw
+from shuxiang.marc.reader import MarcFile, MarcFileError, Raw, ReadOptions
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
