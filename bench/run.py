@@ -523,6 +523,41 @@ def roster_worker(path: Path) -> None:
     print(json.dumps({"first": timings[0], "again": timings[1], "added": added}))
 
 
+MARC_RECORDS = 50_000
+MARC_GOAL_PER_S = 2000
+MARC_WORKER = "shuxiang.marc.generate"
+
+
+@benchmark("marc_import_records_per_s")
+def marc_import(ctx: Context) -> list[Result]:
+    """50,000 generated CNMARC records (1–3 copies each) imported into an empty library, end
+    to end as `shuxiang import marc` runs it: read, map, check, write, index, originals kept."""
+    path = DATA / f"marc-{MARC_RECORDS}-{SEED}.iso"  # written by the worker on first use
+    targets: list[tuple[str, Database | None]] = [("", fresh_sqlite("marc-50k"))]
+    if ctx.pg_reachable():
+        targets.append(("_pg", fresh_postgres(ctx.pg_url, "marc_50k")))
+    results = []
+    for suffix, db in targets:
+        if db is None:
+            continue
+        output = subprocess.run(
+            [sys.executable, "-m", MARC_WORKER, "--bench", str(path), str(MARC_RECORDS)],
+            env=environment(db),
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.PIPE,
+        ).stdout.decode()
+        figures = json.loads(output.strip().splitlines()[-1])
+        print(f"  {db.label}: {figures}", flush=True)
+        if figures["records"] != MARC_RECORDS:
+            ctx.note(f"{db.label}: the MARC import added {figures['records']} of {path.name}")
+        rate = round(figures["records_per_s"])
+        results.append(
+            Result(f"marc_import_records_per_s{suffix}", rate, "records/s", f"{MARC_GOAL_PER_S}")
+        )
+    return results
+
+
 LEDGER_ROWS = 50_000
 LEDGER_GOAL_S = 30.0
 LEDGER_DAY = datetime(2025, 8, 31, tzinfo=UTC).date()  # the generated ledger's last day
