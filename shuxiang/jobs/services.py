@@ -37,9 +37,21 @@ STEPS: dict[str, dict[str, str]] = {
         "check": "shuxiang.patrons.roster.check_job",
         "apply": "shuxiang.patrons.roster.apply_job",
     },
+    Job.Kind.LEDGER_IMPORT: {
+        "check": "shuxiang.catalog.ledger.check_job",
+        "apply": "shuxiang.catalog.ledger.apply_job",
+    },
+    Job.Kind.MARC_IMPORT: {
+        "check": "shuxiang.marc.importer.check_job",
+        "apply": "shuxiang.marc.importer.apply_job",
+    },
 }
 # Where the user follows each kind of job.
-PAGES: dict[str, str] = {Job.Kind.ROSTER_IMPORT: "roster:job"}
+PAGES: dict[str, str] = {
+    Job.Kind.ROSTER_IMPORT: "roster:job",
+    Job.Kind.LEDGER_IMPORT: "ledger:job",
+    Job.Kind.MARC_IMPORT: "marc_import:job",
+}
 STARTS_FROM = {"check": State.QUEUED, "apply": State.READY}
 RUNNING = {"check": State.CHECKING, "apply": State.IMPORTING}
 FINISHED = {"check": State.READY, "apply": State.DONE}
