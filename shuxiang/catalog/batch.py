@@ -121,6 +121,9 @@ class Existing:
 def check(entries: Sequence[Entry], policy: str, progress: Progress | None = None) -> Plan:
     """Decide what happens to each entry; writes nothing."""
     entries = list(entries)
+    # A reader may share one description among the rows of a book (a ledger's copy rows):
+    # each description is checked once, by object.
+    validated: dict[int, str] = {}
     for entry in entries:
         entry.action, entry.reason, entry.record_id, entry.joined_to = "", "", None, None
         if entry.error:
@@ -128,10 +131,14 @@ def check(entries: Sequence[Entry], policy: str, progress: Progress | None = Non
         elif entry.record is None:
             entry.refuse("无法读取这条记录")
         else:
-            try:
-                services.validate(entry.record)
-            except InvalidRecord as exc:
-                entry.refuse(str(exc))
+            if id(entry.record) not in validated:
+                try:
+                    services.validate(entry.record)
+                    validated[id(entry.record)] = ""
+                except InvalidRecord as exc:
+                    validated[id(entry.record)] = str(exc)
+            if validated[id(entry.record)]:
+                entry.refuse(validated[id(entry.record)])
             for item in entry.items:
                 item.barcode = clean(item.barcode).upper()
                 item.accession_number = clean(item.accession_number)
