@@ -22,6 +22,7 @@ from django.utils import timezone
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog import batch
 from shuxiang.catalog.batch import Entry, Plan
+from shuxiang.catalog.demo import Table
 from shuxiang.catalog.models import ImportBatch, Location
 from shuxiang.jobs.models import Job
 from shuxiang.jobs.services import JobFailed, upload_path
@@ -212,9 +213,11 @@ def import_file(
 
 
 def keep_originals(entries: list[Entry], flavour: str) -> int:
-    """MarcRecord rows for the records added or overwritten: export gives them back."""
+    """MarcRecord rows for the records added or overwritten: export gives them back.
+
+    Written as batch.write writes its rows (executemany / COPY): tens of thousands at once."""
     now = timezone.now()
-    rows: list[MarcRecord] = []
+    rows: list[dict[str, Any]] = []
     replaced: list[int] = []
     for entry in entries:
         if entry.action not in (batch.ADD, batch.OVERWRITE) or entry.record_id is None:
@@ -222,13 +225,18 @@ def keep_originals(entries: list[Entry], flavour: str) -> int:
         if entry.action == batch.OVERWRITE:
             replaced.append(entry.record_id)
         rows.append(
-            MarcRecord(
-                record_id=entry.record_id, flavour=flavour, data=entry.payload, imported_at=now
-            )
+            {
+                "record_id": entry.record_id,
+                "flavour": flavour,
+                "data": entry.payload,
+                "imported_at": now,
+            }
         )
     for start in range(0, len(replaced), MARC_BATCH):
         MarcRecord.objects.filter(record_id__in=replaced[start : start + MARC_BATCH]).delete()
-    MarcRecord.objects.bulk_create(rows, batch_size=MARC_BATCH)
+    table = Table(MarcRecord)
+    for start in range(0, len(rows), MARC_BATCH):
+        table.write(rows[start : start + MARC_BATCH])
     return len(rows)
 
 
