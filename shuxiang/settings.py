@@ -186,6 +186,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SHUXIANG_SCHOOL_NAME = os.environ.get("SHUXIANG_SCHOOL_NAME", "")
 # The library's code in exchanged MARC holdings (CNMARC 905$a, MARC21 952$a); may be empty.
 SHUXIANG_LIBRARY_CODE = os.environ.get("SHUXIANG_LIBRARY_CODE", "")
+# A PNG or JPEG of the school's badge, printed on library cards; empty: none.
+SHUXIANG_SCHOOL_LOGO = os.environ.get("SHUXIANG_SCHOOL_LOGO", "")
+# A folder of patron photos named by card number (R000123.jpg / .png), printed on cards.
+SHUXIANG_PHOTO_DIR = os.environ.get("SHUXIANG_PHOTO_DIR", "")
 # Which grades exist: primary (1–6), junior (7–9), senior (10–12), nine_year (1–9),
 # complete (7–12) or twelve_year (1–12). See shuxiang/lib/grades.py.
 SHUXIANG_SCHOOL_TYPE = os.environ.get("SHUXIANG_SCHOOL_TYPE", "primary")
