@@ -23,8 +23,8 @@ from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog import labels
 from shuxiang.catalog.forms import StyledForm
 from shuxiang.catalog.models import ImportBatch
+from shuxiang.catalog.views import catalogue_required
 from shuxiang.lib import labels as drawing
-from shuxiang.patrons.permissions import librarian_required
 
 CUSTOM = "custom"
 SESSION_KEY = "labels.sheet"
@@ -257,10 +257,12 @@ def _user(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-@librarian_required
+@catalogue_required
 def index(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        form = LabelForm()
+        # "Print labels for this import" on an import's report comes with ?batch=<id>.
+        chosen = request.GET.get("batch", "")
+        form = LabelForm(initial={"batch": chosen} if chosen.isdigit() else None)
         sheet_form = SheetForm(initial=sheet_initial(request, SESSION_KEY, "spine"), uses=USES)
         return _page(request, form, sheet_form)
     form = LabelForm(request.POST, request.FILES)
@@ -313,7 +315,7 @@ def _page(request: HttpRequest, form: LabelForm, sheet_form: SheetForm) -> HttpR
     )
 
 
-@librarian_required
+@catalogue_required
 def test_page(request: HttpRequest) -> HttpResponse:
     """The alignment test page of the sheet on the form (or of the last one used)."""
     data: QueryDict = request.POST if request.method == "POST" else request.GET

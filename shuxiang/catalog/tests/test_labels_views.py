@@ -8,9 +8,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from shuxiang.accounts.models import AuditLog, User
-from shuxiang.catalog.models import Item
+from shuxiang.catalog.models import ImportBatch, Item
 from shuxiang.catalog.tests.test_labels_selection import LabelCase
 from shuxiang.lib.tests.test_labels_drawing import decode, page_text, pages
+from shuxiang.test import BaseTestCase
 
 URL = reverse("labels:index")
 SCHOOL = "北京市海淀区实验小学"
@@ -157,3 +158,11 @@ class LabelAccessTests(LabelCase):
         response = self.client.get(URL)
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("accounts:login"), response["Location"])
+
+
+class LabelsFromAnImportReportTests(BaseTestCase):
+    def test_the_report_link_preselects_its_import(self) -> None:
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.MARC, file_name="书商.iso")
+        self.client.force_login(self.lena)
+        response = self.client.get(reverse("labels:index"), {"batch": batch.pk})
+        self.assertContains(response, f'<option value="{batch.pk}" selected>')
