@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pymarc
 from django.test import override_settings
+from stdnum import ean
+from stdnum import isbn as stdisbn
 
 from shuxiang.catalog import services
 from shuxiang.catalog.models import Item, Location, Record
@@ -362,3 +364,12 @@ class LimitsTest(BaseTestCase):
         record.refresh_from_db()
         [marc] = read_back(iso([export.export_record(record, CNMARC)], CNMARC))
         self.assertEqual(marc["200"]["a"], "坏字符")
+
+
+class IsbnTest(BaseTestCase):
+    def test_it_hyphenates_chinese_isbns_as_the_range_table_does(self) -> None:
+        for prefix in ("97870", "978709", "97871", "978749", "97875", "978779", "97878", "97879"):
+            body = (prefix + "1234567890")[:12]
+            number = body + ean.calc_check_digit(body)
+            self.assertEqual(export._hyphenated(number), stdisbn.format(number))
+        self.assertEqual(export._hyphenated("9780306406157"), "978-0-306-40615-7")
