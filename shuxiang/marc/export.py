@@ -584,26 +584,32 @@ def mark_encoding(marc: pymarc.Record, flavour: str, encoding: str) -> pymarc.Re
 
 # --- Writers --------------------------------------------------------------------------------
 
-Skipped = Callable[[pymarc.Record, str], None]
+# Told about a record that was shortened or left out: the record and the reason, in Chinese.
+Notice = Callable[[pymarc.Record, str], None]
+MAX_FIELD = 9999
+MAX_RECORD = 99999
 
 
-def iso2709_bytes(marc: pymarc.Record, encoding: str) -> bytes:
-    """One record in ISO 2709; ExportError if it is longer than the format allows."""
+def iso2709_bytes(marc: pymarc.Record, encoding: str, notice: Notice | None = None) -> bytes:
+    """One record in ISO 2709. A field longer than the format allows (a long summary) is
+    cut to fit; a record still too long (thousands of copies) raises ExportError."""
     directory: list[str] = []
     chunks: list[bytes] = []
     offset = 0
     for f in marc.fields:
         data = _field_bytes(f, encoding)
-        if len(data) > 9999:
-            raise ExportError(f"字段 {f.tag} 超过 9999 字节")
+        if len(data) > MAX_FIELD:
+            data = _cut_to_fit(f, encoding)
+            if notice is not None:
+                notice(marc, f"字段 {f.tag} 超过 {MAX_FIELD} 字节，已截短")
         directory.append(f"{f.tag[:3].rjust(3, '0')}{len(data):04d}{offset:05d}")
         chunks.append(data)
         offset += len(data)
     head = ("".join(directory) + FT).encode("ascii")
     base = 24 + len(head)
     total = base + offset + 1
-    if total > 99999:
-        raise ExportError("记录超过 99999 字节（复本太多）")
+    if total > MAX_RECORD:
+        raise ExportError(f"记录超过 {MAX_RECORD} 字节（复本太多），未导出")
     leader = str(marc.leader).ljust(24)
     leader = f"{total:05d}{leader[5:12]}{base:05d}{leader[17:24]}"
     return leader.encode("ascii", "replace") + head + b"".join(chunks) + RT.encode()
@@ -620,21 +626,36 @@ def _field_bytes(f: pymarc.Field, encoding: str) -> bytes:
     return (text + FT).encode(encoding, "replace")
 
 
+def _cut_to_fit(f: pymarc.Field, encoding: str) -> bytes:
+    """The field with its longest value shortened, a tenth at a time, until it fits."""
+    shorter = pymarc.Field(f.tag, f.indicators, list(f.subfields), f.data)
+    while True:
+        data = _field_bytes(shorter, encoding)
+        if len(data) <= MAX_FIELD:
+            return data
+        if shorter.control_field:
+            shorter.data = (shorter.data or "")[: len(shorter.data or "") * 9 // 10]
+            continue
+        longest = max(range(len(shorter.subfields)), key=lambda i: len(shorter.subfields[i].value))
+        code, value = shorter.subfields[longest]
+        shorter.subfields[longest] = pymarc.Subfield(code, value[: len(value) * 9 // 10])
+
+
 def iso2709_chunks(
     records: Iterable[pymarc.Record],
     *,
     flavour: str,
     encoding: str = UTF8,
-    skipped: Skipped | None = None,
+    notice: Notice | None = None,
 ) -> Iterator[bytes]:
     buffer: list[bytes] = []
     size = 0
     for marc in records:
         try:
-            data = iso2709_bytes(mark_encoding(marc, flavour, encoding), encoding)
+            data = iso2709_bytes(mark_encoding(marc, flavour, encoding), encoding, notice)
         except ExportError as exc:
-            if skipped is not None:
-                skipped(marc, str(exc))
+            if notice is not None:
+                notice(marc, str(exc))
             continue
         buffer.append(data)
         size += len(data)
@@ -701,10 +722,10 @@ def write_iso2709(
     *,
     flavour: str,
     encoding: str = UTF8,
-    skipped: Skipped | None = None,
+    notice: Notice | None = None,
 ) -> None:
     check_options(flavour, ISO2709, encoding)
-    for chunk in iso2709_chunks(records, flavour=flavour, encoding=encoding, skipped=skipped):
+    for chunk in iso2709_chunks(records, flavour=flavour, encoding=encoding, notice=notice):
         out.write(chunk)
 
 
@@ -761,7 +782,7 @@ def export_chunks(
     fmt: str = ISO2709,
     encoding: str = UTF8,
     progress: Progress | None = None,
-    skipped: Skipped | None = None,
+    notice: Notice | None = None,
 ) -> Iterator[bytes]:
     """The selected records as the bytes of one file, made as they are read."""
     check_options(flavour, fmt, encoding)
@@ -773,7 +794,7 @@ def export_chunks(
     )
     if fmt == MARCXML:
         return marcxml_chunks(records, flavour=flavour)
-    return iso2709_chunks(records, flavour=flavour, encoding=encoding, skipped=skipped)
+    return iso2709_chunks(records, flavour=flavour, encoding=encoding, notice=notice)
 
 
 def file_name(flavour: str, fmt: str, encoding: str, today: date) -> str:

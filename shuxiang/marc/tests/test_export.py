@@ -342,21 +342,35 @@ class MaterialTypeTest(BaseTestCase):
 
 
 class LimitsTest(BaseTestCase):
-    def test_it_skips_a_record_too_long_for_iso2709_and_says_which(self) -> None:
+    def test_it_cuts_a_field_too_long_for_iso2709_and_says_so(self) -> None:
         record = services.catalogue_record(
             RecordData(title="长摘要", summary="很长" * 2000), by=None
         )
-        skipped: list[str] = []
+        notes: list[str] = []
         out = io.BytesIO()
         export.write_iso2709(
             [export.export_record(r, CNMARC) for r in (record, self.journey)],
             out,
             flavour=CNMARC,
-            skipped=lambda marc, reason: skipped.append(f"{marc['001'].data} {reason}"),
+            notice=lambda marc, reason: notes.append(f"{marc['001'].data} {reason}"),
         )
-        self.assertEqual(skipped, [f"{record.pk} 字段 330 超过 9999 字节"])
-        [marc] = read_back(out.getvalue())
-        self.assertEqual(marc["200"]["a"], "西游记")
+        self.assertEqual(notes, [f"{record.pk} 字段 330 超过 9999 字节，已截短"])
+        long, journey = read_back(out.getvalue())
+        summary = long["330"]["a"]
+        self.assertTrue(summary.startswith("很长很长"))
+        self.assertLessEqual(len(summary.encode()), 9999)
+        self.assertEqual(journey["200"]["a"], "西游记")
+
+    def test_it_leaves_out_a_record_too_long_for_iso2709_and_says_which(self) -> None:
+        marc = export.export_record(self.journey, CNMARC)
+        marc.fields += [export._field("905", "  ", b=f"B{n:05d}", c="STACKS") for n in range(4000)]
+        notes: list[str] = []
+        out = io.BytesIO()
+        export.write_iso2709(
+            [marc], out, flavour=CNMARC, notice=lambda m, reason: notes.append(reason)
+        )
+        self.assertEqual(out.getvalue(), b"")
+        self.assertEqual(notes, ["记录超过 99999 字节（复本太多），未导出"])
 
     def test_it_drops_separator_characters_from_values(self) -> None:
         record = services.catalogue_record(RecordData(title="坏字符"), by=None)

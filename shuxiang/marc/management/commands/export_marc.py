@@ -60,7 +60,8 @@ class Command(BaseCommand):
         if not ids:
             raise CommandError("没有符合条件的书目，未导出")
         self.quiet = opts["quiet"]
-        self.skipped: list[str] = []
+        self.notices: list[str] = []
+        self.left_out = 0
         output: Path | None = opts["output"]
         out: BinaryIO = output.open("wb") if output else sys.stdout.buffer
         try:
@@ -70,7 +71,7 @@ class Command(BaseCommand):
                 fmt=opts["format"],
                 encoding=encoding,
                 progress=self._progress,
-                skipped=self._skip,
+                notice=self._notice,
             ):
                 out.write(chunk)
         finally:
@@ -85,7 +86,7 @@ class Command(BaseCommand):
             flavour=opts["flavour"],
             format=opts["format"],
             encoding=encoding,
-            records=len(ids) - len(self.skipped),
+            records=len(ids) - self.left_out,
             **chosen.criteria(),
         )
         self._done(len(ids), output)
@@ -115,18 +116,20 @@ class Command(BaseCommand):
             self.stderr.write(f"\r导出 {done}/{total} 条书目", ending="")
             self.stderr.flush()
 
-    def _skip(self, marc: pymarc.Record, reason: str) -> None:
+    def _notice(self, marc: pymarc.Record, reason: str) -> None:
         control = marc.get("001")
         number = control.data if control is not None else "?"
-        self.skipped.append(f"书目 {number}：{reason}")
+        self.notices.append(f"注意：书目 {number}：{reason}")
+        if reason.endswith("未导出"):
+            self.left_out += 1
 
     def _done(self, total: int, output: Path | None) -> None:
         if not self.quiet:
             self.stderr.write("")
-        for line in self.skipped:
-            self.stderr.write(f"未导出 {line}")
+        for line in self.notices:
+            self.stderr.write(line)
         where = f"，已写入 {output}" if output else ""
-        self.stderr.write(f"完成：导出 {total - len(self.skipped)} 条书目{where}")
+        self.stderr.write(f"完成：导出 {total - self.left_out} 条书目{where}")
 
 
 def _read(path: Path | None) -> str:
