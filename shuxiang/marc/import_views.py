@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shuxiang.accounts.models import User
 from shuxiang.catalog import batch
+from shuxiang.catalog.errors import InvalidRecord
 from shuxiang.catalog.models import ImportBatch, Location
 from shuxiang.catalog.services import default_location
 from shuxiang.jobs import services as jobs
@@ -106,7 +107,7 @@ class MarcUploadForm(forms.Form):
 def _default_location_code() -> str:
     try:
         return default_location().code
-    except Exception:  # no location yet: the form says so when it is posted
+    except InvalidRecord:  # no location yet (`shuxiang init` not run): the form is empty
         return ""
 
 
