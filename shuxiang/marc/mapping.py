@@ -493,18 +493,22 @@ def _marc21_class(fields: _Fields, data: RecordData, warnings: list[str]) -> Non
         if (named_clc or (not scheme and class_error(code) is None)) and set_class(
             data, code, warnings
         ):
-            return
+            break
     for tag, code in (("852", "h"), ("952", "o")):
         for fld in fields.all(tag):
-            whole = value(fld, code)
-            class_part, _, book_part = whole.partition("/")
-            if class_part and class_error(class_part) is None:
-                data.class_number = clc.normalize_class_number(class_part)
-                book = book_part or (value(fld, "i") if tag == "852" else "")
-                data.book_number = book.strip()[:20]
-                return
-    # Dewey (082) and LC (050) numbers stay in the original record only.
-    warnings.append("没有中图法分类号")
+            class_part, _, book_part = value(fld, code).partition("/")
+            if not class_part or class_error(class_part) is not None:
+                continue
+            class_part = clc.normalize_class_number(class_part)
+            if data.class_number and class_part != data.class_number:
+                continue  # a copy shelved under another class says nothing of this one
+            data.class_number = class_part
+            book = book_part or (value(fld, "i") if tag == "852" else "")
+            data.book_number = book.strip()[:20]
+            return
+    if not data.class_number:
+        # Dewey (082) and LC (050) numbers stay in the original record only.
+        warnings.append("没有中图法分类号")
 
 
 def _marc21_items(

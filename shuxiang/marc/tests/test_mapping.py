@@ -184,7 +184,7 @@ class Marc21Tests(MappingTestCase):
         assert data is not None
         self.assertEqual((data.title, data.subtitle), ("Cao fang zi", "a novel"))
         self.assertEqual((data.price, data.currency), (Decimal("15.00"), "USD"))
-        self.assertEqual(data.class_number, "I287.45")
+        self.assertEqual((data.class_number, data.book_number), ("I287.45", "3"))
         self.assertEqual(data.publisher, "Jiangsu Children's Pub")
         self.assertEqual(
             data.contributors,
