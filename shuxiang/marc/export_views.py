@@ -161,6 +161,9 @@ def _user(request: HttpRequest) -> User:
 def export_form(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        if not form.cleaned_data["selection"].records().exists():
+            form.add_error(None, _("No record matches these choices: there is nothing to export."))
+            return render(request, "marc/export/form.html", {"form": form, **_counts(form)})
         # Streamed, not an HttpResponse subclass; the permission decorator is typed for those.
         return cast(HttpResponse, _download(request, form.cleaned_data))
     return render(request, "marc/export/form.html", {"form": form, **_counts(form)})

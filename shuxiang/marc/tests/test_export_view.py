@@ -89,6 +89,11 @@ class ExportViewTest(BaseTestCase):
         self.assertContains(response, "MARC21 没有 GBK 编码")
         self.assertFalse(AuditLog.objects.filter(action="marc_exported").exists())
 
+    def test_it_refuses_a_selection_without_records(self) -> None:
+        response = self.client.post(URL, choices(class_prefix="Z"))
+        self.assertContains(response, "没有符合条件的书目，无可导出")
+        self.assertContains(response, 'data-export-count="0"')
+
     def test_it_puts_a_bad_selection_on_the_form(self) -> None:
         response = self.client.post(URL, choices(date_from="2026-13-01"))
         self.assertContains(response, "不是日期")
