@@ -9,25 +9,18 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from shuxiang.accounts.models import User
 from shuxiang.catalog.models import ImportBatch, Item, Record
-from shuxiang.jobs import services as jobs
 from shuxiang.jobs.models import Job
 from shuxiang.marc.models import MarcRecord
 from shuxiang.test import BaseTestCase
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 URL = "/staff/marc/import/"
-# The MARC steps as the jobs app knows them (patched in until jobs.services lists them).
-STEPS = {
-    "check": "shuxiang.marc.importer.check_job",
-    "apply": "shuxiang.marc.importer.apply_job",
-}
 
 
 class MarcImportViewTests(BaseTestCase):
@@ -37,11 +30,6 @@ class MarcImportViewTests(BaseTestCase):
         uploads = override_settings(UPLOAD_DIR=folder / "uploads")
         uploads.enable()
         self.addCleanup(uploads.disable)
-        steps = mock.patch.dict(jobs.STEPS, {Job.Kind.MARC_IMPORT: STEPS})
-        pages = mock.patch.dict(jobs.PAGES, {Job.Kind.MARC_IMPORT: "marc_import:job"})
-        for patch in (steps, pages):
-            patch.start()
-            self.addCleanup(patch.stop)
         self.client.force_login(self.lena)
 
     def upload(self, name: str, content: bytes | None = None, **fields: Any) -> Any:
