@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -20,7 +20,10 @@ from shuxiang.catalog.models import ImportBatch, Item, Record
 from shuxiang.lib import clc
 from shuxiang.lib.text import to_halfwidth
 
+T = TypeVar("T")
 LAST = "last"
+# A list is one SQL "IN (…)": well under SQLite's and PostgreSQL's limits on parameters.
+MAX_LIST = 20000
 _LIST_SPLIT = re.compile(r"[\s,;，；、]+")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9.\-=()\"<>:+#]*$")
 
@@ -148,7 +151,7 @@ def check_dates(date_from: date | None, date_to: date | None) -> None:
 def parse_barcodes(text: str) -> list[str]:
     """Barcodes pasted or read from a file: one a line, or separated by spaces or commas."""
     found = [b.upper() for b in _LIST_SPLIT.split(to_halfwidth(text or "")) if b]
-    return list(dict.fromkeys(found))
+    return _within_limit(list(dict.fromkeys(found)), "条码号")
 
 
 def parse_record_ids(text: str) -> list[int]:
@@ -159,4 +162,13 @@ def parse_record_ids(text: str) -> list[int]:
         if not token.isdigit():
             raise SelectionError(f"书目编号“{token}”不是数字")
         ids.append(int(token))
-    return list(dict.fromkeys(ids))
+    return _within_limit(list(dict.fromkeys(ids)), "书目编号")
+
+
+def _within_limit(values: list[T], what: str) -> list[T]:
+    if len(values) > MAX_LIST:
+        raise SelectionError(
+            f"一次最多列出 {MAX_LIST} 个{what}（这里有 {len(values)} 个）：请分批导出，"
+            "或按分类号、批次、日期选择"
+        )
+    return values

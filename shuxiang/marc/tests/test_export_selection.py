@@ -108,6 +108,15 @@ class SelectionTest(BaseTestCase):
         with self.assertRaisesMessage(SelectionError, "书目编号“12a”不是数字"):
             selection.parse_record_ids("12a")
 
+    def test_it_refuses_a_list_longer_than_one_query_takes(self) -> None:
+        codes = "\n".join(f"B{n}" for n in range(selection.MAX_LIST + 1))
+        with self.assertRaisesMessage(
+            SelectionError, "一次最多列出 20000 个条码号（这里有 20001 个）"
+        ):
+            selection.parse_barcodes(codes)
+        at_most = "\n".join(f"B{n}" for n in range(selection.MAX_LIST))
+        self.assertEqual(len(selection.parse_barcodes(at_most)), selection.MAX_LIST)
+
     def test_criteria_narrow_each_other(self) -> None:
         chosen = Selection(class_prefix="I", barcodes=["M0101", "P0101"])
         self.assertEqual(titles(chosen), ["唐诗三百首"])
