@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from shuxiang.catalog.models import Item, Record
 from shuxiang.lib import clc, isbn
+from shuxiang.marc.mapping import material_type
 from shuxiang.marc.models import MarcRecord
 from shuxiang.marc.selection import Selection
 
@@ -202,6 +203,7 @@ def export_record(record: Record, flavour: str) -> pymarc.Record:
 def build(
     record: Record, copies: Sequence[Copy], original: MarcRecord | None, flavour: str
 ) -> pymarc.Record:
+    """The export rule: the original of this flavour if there is one, else from the record."""
     if original is None or original.flavour != flavour:
         return record_to_marc(record, copies, flavour)
     try:
@@ -212,7 +214,10 @@ def build(
     fields = [f for f in marc.fields if f.tag not in HOLDINGS_TAGS]
     if record.updated_at > original.imported_at + EDIT_GRACE:
         fields = _refresh(fields, _mapped_fields(record, flavour), flavour)
-        marc.leader = pymarc.Leader(_material_leader(str(marc.leader), record))
+        if material_type(str(marc.leader)) != record.material_type:
+            # Only a changed type is written: leader/06 "c" (music) reads as a book, and
+            # must not become "a" because the title was corrected.
+            marc.leader = pymarc.Leader(_material_leader(str(marc.leader), record))
         if flavour == MARC21:
             fields = [_with_language(f, record.language) for f in fields]
     if flavour == CNMARC and not any(f.tag == "100" for f in fields):

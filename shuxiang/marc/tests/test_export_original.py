@@ -136,6 +136,19 @@ class OriginalKeptTest(BaseTestCase):
         self.assertEqual(marc["701"]["9"], "cao wen xuan")
         self.assertEqual(marc["100"]["a"][:8], "20190601")
 
+    def test_an_edit_changes_the_leader_only_for_a_new_material_type(self) -> None:
+        MarcRecord.objects.filter(record=self.record).update(
+            data=as_text(cnmarc_original()).replace("nam0", "ncm0", 1)
+        )
+        data = RecordData.with_authors("草房子", ["曹文轩"], class_number="I287.45")
+        with time_machine.travel(IMPORTED + timedelta(hours=1), tick=False):
+            services.update_record(self.record, data, by=None)
+        self.assertEqual(str(self.exported().leader)[5:9], "ncm0")  # music: read as a book
+        data.material_type = Record.MaterialType.PERIODICAL
+        with time_machine.travel(IMPORTED + timedelta(hours=2), tick=False):
+            services.update_record(self.record, data, by=None)
+        self.assertEqual(str(self.exported().leader)[5:9], "nas0")
+
     def test_it_builds_afresh_when_the_original_is_of_the_other_flavour(self) -> None:
         marc = self.exported(MARC21)
         self.assertEqual(marc["001"].data, str(self.record.pk))
