@@ -15,6 +15,23 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   import clc FILE              重新载入中图法分类表（CSV: code,name,parent_code）
   import patrons FILE [--dry-run] [--skip-bad]
                                导入花名册（.xlsx/.xls/.csv；学生按学号、教职工按工号对应）
+  import marc FILE [--flavour auto|marc21|cnmarc] [--encoding auto|utf-8|gb18030|marc-8]
+                  [--duplicates skip|merge|overwrite] [--location CODE] [--dry-run] [--skip-bad]
+                               导入 MARC（ISO 2709 或 MARCXML；CNMARC 或 MARC21）及其复本
+  import books FILE [--duplicates skip|merge|overwrite] [--location CODE] [--dry-run] [--skip-bad]
+                               导入 Excel 图书登记表（.xlsx/.xls/.csv，每行一册）
+  export marc [--flavour cnmarc|marc21] [--format iso2709|marcxml] [--encoding utf-8|gbk]
+              [--class 前缀] [--batch ID|last] [--from 日期 --to 日期] [--barcodes FILE] [--output FILE]
+                               导出 MARC，每册一个馆藏字段
+  export books [--output FILE.xlsx] [--class 前缀] [--location CODE] [--batch ID|last] …
+                               导出图书登记表（每册一行，与导入的列相同）
+  export labels --kind spine|barcode|combined [--sheet 规格] [--start N] (--from B --to B |
+                --batch ID|last | --barcodes FILE | --class 前缀 | --received-from D …) --output F.pdf
+                               打印书标、条码标签或二合一标签
+  export cards [--class 5-2] [--cards FILE] [--since 日期] --output FILE.pdf
+                               打印借书证
+  export notices [--class 5-2] [--date 日期] --output FILE.pdf
+                               打印催还通知单（每班一页起，可裁剪）
   reindex                      重建检索索引
   overdue [--date YYYY-MM-DD]  每日：过期预约、生成催还单（供定时任务调用）
   user add USERNAME --role ROLE [--password P] [--card CARD]
