@@ -25,9 +25,11 @@ import pymarc
 from django.conf import settings
 from django.utils import timezone
 
+from shuxiang.catalog import services
+from shuxiang.catalog.errors import InvalidRecord
 from shuxiang.catalog.models import Item, Record
 from shuxiang.lib import clc, isbn
-from shuxiang.marc.mapping import material_type
+from shuxiang.marc.mapping import Context, map_record, material_type
 from shuxiang.marc.models import MarcRecord
 from shuxiang.marc.selection import Selection
 
@@ -128,6 +130,40 @@ MARC21_MAPPED: dict[str, str] = {
 }
 
 
+# Which tags carry which catalogue fields, to regenerate only what an edit changed.
+CN_GROUPS: list[tuple[frozenset[str], frozenset[str]]] = [
+    (frozenset({"010"}), frozenset({"isbn", "other_isbns", "price", "currency"})),
+    (frozenset({"101"}), frozenset({"language"})),
+    (
+        frozenset({"200"}),
+        frozenset({"title", "subtitle", "parallel_titles", "other_titles", "contributors"}),
+    ),
+    (frozenset({"205"}), frozenset({"edition"})),
+    (frozenset({"210"}), frozenset({"place", "publisher", "year"})),
+    (frozenset({"215"}), frozenset({"pages"})),
+    (frozenset({"225"}), frozenset({"series"})),
+    (frozenset({"330"}), frozenset({"summary"})),
+    (frozenset({"517"}), frozenset({"other_titles"})),
+    (frozenset({"600", "601", "606", "607", "610"}), frozenset({"subjects"})),
+    (frozenset({"690"}), frozenset({"class_number"})),
+    (frozenset({"701", "702", "711", "712"}), frozenset({"contributors"})),
+]
+MARC21_GROUPS: list[tuple[frozenset[str], frozenset[str]]] = [
+    (frozenset({"020"}), frozenset({"isbn", "other_isbns", "price", "currency"})),
+    (frozenset({"084"}), frozenset({"class_number"})),
+    (frozenset({"100", "110", "700", "710"}), frozenset({"contributors"})),
+    (frozenset({"245"}), frozenset({"title", "subtitle", "contributors"})),
+    (frozenset({"246", "740"}), frozenset({"parallel_titles", "other_titles"})),
+    (frozenset({"250"}), frozenset({"edition"})),
+    (frozenset({"260", "264"}), frozenset({"place", "publisher", "year"})),
+    (frozenset({"300"}), frozenset({"pages"})),
+    (frozenset({"490"}), frozenset({"series"})),
+    (frozenset({"520"}), frozenset({"summary"})),
+    (frozenset({"600", "610", "650", "651", "653"}), frozenset({"subjects"})),
+    (frozenset({"008"}), frozenset({"language"})),  # 008/35-37, patched in place
+]
+
+
 class ExportError(Exception):
     """An export that cannot be made as asked; the message is for the librarian."""
 
@@ -213,12 +249,14 @@ def build(
         return record_to_marc(record, copies, flavour)
     fields = [f for f in marc.fields if f.tag not in HOLDINGS_TAGS]
     if record.updated_at > original.imported_at + EDIT_GRACE:
-        fields = _refresh(fields, _mapped_fields(record, flavour), flavour)
+        tags = _tags_to_refresh(record, marc, flavour)
+        fresh = [f for f in _mapped_fields(record, flavour) if f.tag in tags]
+        fields = _refresh(fields, fresh, tags, flavour)
         if material_type(str(marc.leader)) != record.material_type:
             # Only a changed type is written: leader/06 "c" (music) reads as a book, and
             # must not become "a" because the title was corrected.
             marc.leader = pymarc.Leader(_material_leader(str(marc.leader), record))
-        if flavour == MARC21:
+        if "008" in tags:
             fields = [_with_language(f, record.language) for f in fields]
     if flavour == CNMARC and not any(f.tag == "100" for f in fields):
         # The character set is told in 100$a/26-29: an original without a 100 gets one.
@@ -468,19 +506,37 @@ def _is_clc_084(field: pymarc.Field) -> bool:
 
 
 def _refresh(
-    fields: list[pymarc.Field], fresh: list[pymarc.Field], flavour: str
+    fields: list[pymarc.Field], fresh: list[pymarc.Field], tags: set[str], flavour: str
 ) -> list[pymarc.Field]:
-    """Replace the original's mapped fields by fresh ones, carrying the unmapped subfields."""
+    """Replace the original's mapped fields of these tags by fresh ones, carrying over the
+    unmapped subfields."""
     mapped = CN_MAPPED if flavour == CNMARC else MARC21_MAPPED
     old: dict[str, list[pymarc.Field]] = defaultdict(list)
     kept: list[pymarc.Field] = []
     for f in fields:
-        (old[f.tag] if _is_mapped(f, mapped, flavour) else kept).append(f)
+        replaced = f.tag in tags and _is_mapped(f, mapped, flavour)
+        (old[f.tag] if replaced else kept).append(f)
     merged = []
     for f in fresh:
         pair = old[f.tag].pop(0) if old[f.tag] else None
         merged.append(_carry(f, pair, mapped[f.tag]) if pair is not None else f)
     return sorted([*kept, *merged], key=lambda f: f.tag)
+
+
+def _tags_to_refresh(record: Record, marc: pymarc.Record, flavour: str) -> set[str]:
+    """The tags whose catalogue fields the edit changed, judged against what the import
+    read from the original: a corrected title leaves 210 $d "2019.6" as it came."""
+    groups = CN_GROUPS if flavour == CNMARC else MARC21_GROUPS
+    everything = {tag for tags, _ in groups for tag in tags}
+    mapped = map_record(marc, flavour, Context())
+    if mapped.record is None:
+        return everything
+    try:
+        before = services.validate(mapped.record)
+    except InvalidRecord:
+        return everything
+    changed = {name for name, value in vars(before).items() if getattr(record, name) != value}
+    return {tag for tags, names in groups if changed & names for tag in tags}
 
 
 def _carry(fresh: pymarc.Field, old: pymarc.Field, mapped: str) -> pymarc.Field:
