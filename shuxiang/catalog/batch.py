@@ -358,7 +358,8 @@ def write(
     batch.records_skipped = counts[SKIP]
     batch.errors = counts[ERROR]
     batch.items_added = loader.items
-    batch.report = [report_line(e) for e in plan.entries if e.action != ADD]
+    # Added records are listed from the database; those added with warnings are also here.
+    batch.report = [report_line(e) for e in plan.entries if e.action != ADD or e.warnings]
     batch.seconds = round(time.perf_counter() - started, 3)
     batch.save()
     AuditLog.record(

@@ -11,14 +11,14 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from shuxiang.catalog.batch import ACTION_LABELS, ADD
+from shuxiang.catalog.batch import ACTION_LABELS
 from shuxiang.catalog.models import ImportBatch, Record
 from shuxiang.catalog.views import catalogue_required
 
 PAGE_SIZE = 50
 ADDED_PAGE_SIZE = 100
 # The order in which the report shows what happened: the problems first.
-REPORT_ORDER = ["error", "skip", "overwrite", "merge", "joined"]
+REPORT_ORDER = ["error", "skip", "overwrite", "merge", "joined", "add"]
 
 
 @catalogue_required
@@ -45,7 +45,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
     show = request.GET.get("show", "")
     lines = batch.report
-    if show in ACTION_LABELS and show != ADD:
+    if show in ACTION_LABELS:
         lines = [line for line in lines if line.get("action") == show]
     order = {action: n for n, action in enumerate(REPORT_ORDER)}
     lines = sorted(lines, key=lambda line: (order.get(line.get("action", ""), 9), line["position"]))

@@ -102,8 +102,9 @@ class ImportBatch(models.Model):
     items_added = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
-    # Every entry that was not simply added: [{"position", "label", "action", "title",
-    # "reason", "record_id"}]. Added records are found through Record.import_batch.
+    # Every entry that was not simply added, or was added with warnings: [{"position",
+    # "label", "action", "title", "reason", "record_id", "warnings"}]. Added records are
+    # found through Record.import_batch.
     report = models.JSONField(default=list, blank=True)
 
     class Meta:

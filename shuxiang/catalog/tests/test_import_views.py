@@ -56,3 +56,16 @@ class ImportReportTests(BaseTestCase):
         self.client.logout()
         response = self.client.get(reverse("imports:detail", args=[self.batch.pk]))
         self.assertEqual(response.status_code, 302)
+
+
+class WarningsInTheReportTests(BaseTestCase):
+    def test_a_record_added_with_warnings_shows_them_in_the_report(self) -> None:
+        entry = Entry(2, RecordData(title="城南旧事"), [], label="第 2 条记录")
+        entry.warnings = ["价格“二十元”无法识别，未导入"]
+        plan = batch.check([entry], ImportBatch.Policy.SKIP)
+        with transaction.atomic():
+            written = batch.write(plan, ImportBatch(kind=ImportBatch.Kind.MARC), by=None, via="cli")
+        self.client.force_login(self.lena)
+        response = self.client.get(reverse("imports:detail", args=[written.batch.pk]))
+        self.assertContains(response, "价格“二十元”无法识别，未导入")
+        self.assertContains(response, 'data-action="add"')

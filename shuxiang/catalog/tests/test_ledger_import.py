@@ -322,7 +322,8 @@ class AllOrNothingTests(LedgerFiles, BaseTestCase):
         self.assertFalse(Item.objects.filter(barcode="E2").exists())
         assert result.batch is not None
         self.assertEqual(result.batch.errors, 1)
-        self.assertEqual(result.batch.report[0]["reason"], "书名为空")
+        errors = [line for line in result.batch.report if line["action"] == "error"]
+        self.assertEqual([line["reason"] for line in errors], ["书名为空"])
 
     def test_a_dry_run_changes_nothing(self) -> None:
         result = import_file(self.rows(["好书", "E1"], header=["书名", "条码号"]), dry_run=True)
