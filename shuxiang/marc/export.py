@@ -599,6 +599,10 @@ def _cn_905(record: Record, copy: Copy) -> pymarc.Field:
         e=parts.book_number,
         f=copy.accession_number if copy.accession_number != copy.barcode else "",
         r=str(copy.price) if copy.price is not None else "",
+        # Local subfields (no common convention exists): date received and source, so that
+        # a CNMARC round trip keeps them as MARC21's 952 $d/$e do.
+        w=copy.source,
+        y=copy.received_on.isoformat() if copy.received_on else "",
     )
 
 

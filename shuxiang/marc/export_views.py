@@ -159,6 +159,9 @@ def _user(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 @librarian_required
 def export_form(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST" and request.GET.get("batch", "").isdigit():
+        # "Export these records as MARC" on an import's report: that import, chosen.
+        return _for_batch(request, request.GET["batch"])
     form = ExportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data["selection"].records().exists():
@@ -176,6 +179,16 @@ def count(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST, request.FILES or None)
     form.is_valid()
     return render(request, "marc/export/_count.html", {"form": form, **_counts(form)})
+
+
+def _for_batch(request: HttpRequest, pk: str) -> HttpResponse:
+    form = ExportForm(initial={"batch": pk})
+    try:
+        chosen = Selection(batch=selection.import_batch(pk))
+    except SelectionError:
+        chosen = Selection()
+    counts = {**_counts(form), "records": chosen.records().count(), "everything": False}
+    return render(request, "marc/export/form.html", {"form": form, **counts})
 
 
 def _counts(form: ExportForm) -> dict[str, Any]:

@@ -34,7 +34,14 @@ _CURRENCY = re.compile(r"^\s*([A-Za-z]{3})")
 _SYMBOLS = {"$": "USD", "US$": "USD", "£": "GBP", "€": "EUR", "HK$": "HKD", "NT$": "TWD"}
 _AUTHOR_ROLE_WORDS = re.compile(r"(等?(?:编著|主编|编写|编选|改编|编|著|撰|文|译|绘|图|摄影))+$")
 _ROLE_OF_WORD = {"译": "translator", "绘": "illustrator", "图": "illustrator", "编": "editor"}
-UNIMARC_ROLES = {"070": "author", "340": "editor", "730": "translator", "440": "illustrator"}
+UNIMARC_ROLES = {
+    "070": "author",
+    "340": "editor",
+    "730": "translator",
+    "440": "illustrator",
+    "010": "adapter",
+    "570": "other",
+}
 MARC21_ROLES = {
     "aut": "author",
     "author": "author",
@@ -44,6 +51,10 @@ MARC21_ROLES = {
     "translator": "translator",
     "ill": "illustrator",
     "illustrator": "illustrator",
+    "adp": "adapter",
+    "adapter": "adapter",
+    "oth": "other",
+    "other": "other",
 }
 SOURCES = {choice.value for choice in Item.Source}
 # How long each field may be (the columns' lengths).
@@ -420,10 +431,13 @@ def _cnmarc_items(
         price = None
         if value(fld, "r"):
             price, _currency = price_of(value(fld, "r"), warnings)
+        source = value(fld, "w").lower()
         template = ItemData(
             location=location_of(value(fld, "c"), context, warnings),
             price=price,
             call_number=call_number,
+            source=source if source in SOURCES else Item.Source.PURCHASE,
+            received_on=_date(value(fld, "y")),
         )
         barcodes = values(fld, "b")
         items.extend(copies(barcodes, values(fld, "f"), value(fld, "s"), template, "905", warnings))

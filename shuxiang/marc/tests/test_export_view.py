@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from shuxiang.accounts.models import AuditLog
 from shuxiang.catalog import services
+from shuxiang.catalog.models import ImportBatch
 from shuxiang.catalog.services import ItemData, RecordData
 from shuxiang.test import BaseTestCase
 
@@ -45,6 +46,12 @@ class ExportViewTest(BaseTestCase):
         response = self.client.get(URL)
         self.assertContains(response, 'data-export-count="1"')
         self.assertContains(response, "导出 MARC")
+
+    def test_it_comes_from_an_import_report_with_that_import_chosen_and_counted(self) -> None:
+        batch = ImportBatch.objects.create(kind=ImportBatch.Kind.LEDGER, file_name="登记表.xlsx")
+        response = self.client.get(URL, {"batch": batch.pk})
+        self.assertContains(response, 'data-export-count="0"')
+        self.assertContains(response, f'<option value="{batch.pk}" selected>')
 
     @time_machine.travel(NOW, tick=False)
     def test_it_downloads_the_selection_as_an_attachment(self) -> None:

@@ -30,10 +30,18 @@ RECORD_FIELDS = [
     for f in Record._meta.fields
     if f.name not in {"id", "created_at", "updated_at", "created_by", "import_batch", "title_key"}
 ]
-# What a holdings field carries about a copy in each flavour (CNMARC 905 has no date
-# received or source; the import gives those copies today's date and "purchase").
-CNMARC_COPY = ["barcode", "accession_number", "call_number", "location__code", "price"]
-MARC21_COPY = [*CNMARC_COPY, "received_on", "source"]
+# What a holdings field carries about a copy (CNMARC 905 $w/$y are our local subfields for
+# the source and the date received).
+CNMARC_COPY = [
+    "barcode",
+    "accession_number",
+    "call_number",
+    "location__code",
+    "price",
+    "received_on",
+    "source",
+]
+MARC21_COPY = CNMARC_COPY
 
 
 def snapshot(copy_fields: list[str]) -> list[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
