@@ -435,9 +435,10 @@ def _part_terms(part: str) -> list[Term]:
         return [Term.of(Token(ISBN + digits, True), Token(SPELLED + digits[:WORD_MAX], True))]
     units = _units(part, QUERY_WORD_MAX)
     if clc.is_valid_class_number(part) and any(ch.isdigit() for ch in part):
-        # B2B is a valid class number too: match it as a word as well.
-        word = Token(SPELLED + "".join(units)[:WORD_MAX], True)
-        return [Term.of(Token(CLASS + _class_code(part)), word)]
+        # B2B is a valid class number too: match it as words as well, cut as a title's
+        # words are (A000.0 is the words a000 and 0; found by hypothesis).
+        words = tuple(Token(SPELLED + unit[:WORD_MAX], True) for unit in units)
+        return [Term(((Token(CLASS + _class_code(part)),), words))]
     terms = [Term.of(Token(g)) for g in _query_grams(units)]
     terms += [_word_term(unit) for unit in units if not _is_cjk(unit)]
     return terms

@@ -233,3 +233,11 @@ class CompatibilityIdeographTests(TestCase):
     def test_decomposed_hangul_and_letters_find_their_composed_forms(self) -> None:
         self.assertTrue(finds("\u1112\u1161\u11ab", "\ud55c"))  # 한, typed composed
         self.assertTrue(finds("Cafe\u0301", "café"))
+
+
+class ClassLikeTextTests(TestCase):
+    def test_text_that_reads_as_a_class_number_still_finds_itself(self) -> None:
+        # Found by hypothesis: A000.0 was looked for as one word a0000, the title's words
+        # are a000 and 0.
+        self.assertTrue(finds("A000.0", "A000.0"))
+        self.assertTrue(finds("I000.0 版", "I000.0"))
