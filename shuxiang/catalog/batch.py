@@ -25,7 +25,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -175,28 +175,14 @@ def _existing(entries: list[Entry], entry_keys: dict[int, str]) -> Existing:
         barcodes.update(i.barcode for i in entry.items if i.barcode)
         accessions.update(i.accession_number for i in entry.items if i.accession_number)
     found = Existing()
-    for chunk in _chunks(isbns):
-        for pk, number, title in Record.objects.filter(isbn__in=chunk).values_list(
-            "pk", "isbn", "title"
-        ):
-            found.by_isbn.setdefault(number, (pk, title))
+    for number, pk, title in _matching(Record, "isbn", isbns, "pk", "title"):
+        found.by_isbn.setdefault(number, (pk, title))
     keys.discard("||")
-    for chunk in _chunks(keys):
-        for pk, key, title in Record.objects.filter(dedup_key__in=chunk).values_list(
-            "pk", "dedup_key", "title"
-        ):
-            found.by_key.setdefault(key, (pk, title))
-    for chunk in _chunks(barcodes):
-        found.barcodes.update(
-            Item.objects.filter(barcode__in=chunk).values_list("barcode", flat=True)
-        )
+    for key, pk, title in _matching(Record, "dedup_key", keys, "pk", "title"):
+        found.by_key.setdefault(key, (pk, title))
+    found.barcodes.update(row[0] for row in _matching(Item, "barcode", barcodes))
     found.barcodes.update(_card_numbers(barcodes))
-    for chunk in _chunks(accessions):
-        found.accessions.update(
-            Item.objects.filter(accession_number__in=chunk).values_list(
-                "accession_number", flat=True
-            )
-        )
+    found.accessions.update(row[0] for row in _matching(Item, "accession_number", accessions))
     return found
 
 
@@ -209,11 +195,28 @@ def _card_numbers(codes: set[str]) -> set[str]:
     taken: set[str] = set()
     for model_name, column in (("Patron", "card_number"), ("RetiredCard", "number")):
         model = apps.get_model("patrons", model_name)
-        for chunk in _chunks(codes):
-            taken.update(
-                model.objects.filter(**{f"{column}__in": chunk}).values_list(column, flat=True)
-            )
+        taken.update(row[0] for row in _matching(model, column, codes))
     return taken
+
+
+def _matching(
+    model: type[models.Model], column: str, wanted: set[str], *extra: str
+) -> list[tuple[Any, ...]]:
+    """(column, *extra) of the rows whose column is one of `wanted`.
+
+    A big file against a small table reads the whole column in one query rather than
+    asking in hundreds of IN (…) lists (an import into a new library).
+    """
+    if not wanted:
+        return []
+    names = (column, *extra)
+    rows = model._default_manager.values_list(*names)
+    if len(wanted) > 4 * CHUNK and model._default_manager.count() <= 4 * len(wanted):
+        return [row for row in rows.iterator(chunk_size=5000) if row[0] in wanted]
+    found: list[tuple[Any, ...]] = []
+    for chunk in _chunks(wanted):
+        found.extend(rows.filter(**{f"{column}__in": chunk}))
+    return found
 
 
 def _dedup_key(data: RecordData) -> str:
