@@ -21,12 +21,14 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   import books FILE [--duplicates skip|merge|overwrite] [--location CODE] [--dry-run] [--skip-bad]
                                导入 Excel 图书登记表（.xlsx/.xls/.csv，每行一册）
   export marc [--flavour cnmarc|marc21] [--format iso2709|marcxml] [--encoding utf-8|gbk]
-              [--class 前缀] [--batch ID|last] [--from 日期 --to 日期] [--barcodes FILE] [--output FILE]
+              [--class 前缀] [--batch ID|last] [--from 日期 --to 日期] [--barcodes FILE]
+              [--output FILE]
                                导出 MARC，每册一个馆藏字段
   export books [--output FILE.xlsx] [--class 前缀] [--location CODE] [--batch ID|last] …
                                导出图书登记表（每册一行，与导入的列相同）
-  export labels --kind spine|barcode|combined [--sheet 规格] [--start N] (--from B --to B |
-                --batch ID|last | --barcodes FILE | --class 前缀 | --received-from D …) --output F.pdf
+  export labels --kind spine|barcode|combined [--sheet 规格] [--start N]
+                (--from B --to B | --batch ID|last | --barcodes FILE | --class 前缀 |
+                 --received-from D …) --output F.pdf
                                打印书标、条码标签或二合一标签
   export cards [--class 5-2] [--cards FILE] [--since 日期] --output FILE.pdf
                                打印借书证
