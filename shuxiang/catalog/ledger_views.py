@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -31,6 +31,7 @@ from shuxiang.catalog.ledger import HEADERS, LedgerFileError
 from shuxiang.catalog.models import ImportBatch, Item, Location
 from shuxiang.catalog.views import catalogue_required
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.lib import roster as sheets
 
@@ -76,12 +77,7 @@ class LedgerUploadForm(forms.Form):
                 _("“%(name)s” is not a ledger file: upload an .xlsx, .xls or .csv file.")
                 % {"name": upload.name}
             ) from None
-        limit = settings.SHUXIANG_MAX_UPLOAD_MB
-        if (upload.size or 0) > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB: split it, or ask for a larger limit.")
-                % {"mb": limit}
-            )
+        refuse_oversized(upload)
         return upload
 
 
@@ -91,10 +87,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _ledger_job(request: HttpRequest, pk: int) -> Job:
-    job = Job.objects.filter(pk=pk, kind=Job.Kind.LEDGER_IMPORT).first()
-    if job is None or not jobs.can_see_job(request.user, job):
-        raise Http404
-    return job
+    return jobs.job_for(request.user, pk, Job.Kind.LEDGER_IMPORT)
 
 
 @catalogue_required

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -214,6 +215,14 @@ def purge_stale_uploads() -> int:
         )
         count += 1
     return count
+
+
+def job_for(user: Any, pk: int, kind: str) -> Job:
+    """The job of that kind, if this user may follow it; else Http404."""
+    job = Job.objects.filter(pk=pk, kind=kind).first()
+    if job is None or not can_see_job(user, job):
+        raise Http404
+    return job
 
 
 def can_see_job(user: Any, job: Job) -> bool:

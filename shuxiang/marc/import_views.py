@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from shuxiang.catalog.errors import InvalidRecord
 from shuxiang.catalog.models import ImportBatch, Location
 from shuxiang.catalog.services import default_location
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.marc import reader
 from shuxiang.marc.importer import SAMPLE
@@ -89,12 +90,7 @@ class MarcUploadForm(forms.Form):
 
     def clean_file(self) -> UploadedFile[bytes]:
         upload: UploadedFile[bytes] = self.cleaned_data["file"]
-        limit = settings.SHUXIANG_MAX_UPLOAD_MB
-        if (upload.size or 0) > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB: split it, or ask for a larger limit.")
-                % {"mb": limit}
-            )
+        refuse_oversized(upload)
         head = upload.read(4096)
         upload.seek(0)
         try:
@@ -117,10 +113,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _marc_job(request: HttpRequest, pk: int) -> Job:
-    job = Job.objects.filter(pk=pk, kind=Job.Kind.MARC_IMPORT).first()
-    if job is None or not jobs.can_see_job(request.user, job):
-        raise Http404
-    return job
+    return jobs.job_for(request.user, pk, Job.Kind.MARC_IMPORT)
 
 
 @librarian_required

@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shuxiang.accounts.models import User
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.lib import roster as reader
 from shuxiang.patrons import roster
@@ -62,12 +63,7 @@ class RosterUploadForm(forms.Form):
             reader.kind_of(upload.name or "")
         except reader.RosterFileError as exc:
             raise forms.ValidationError(roster.file_error_text(exc.code, exc.params)) from None
-        limit = settings.SHUXIANG_MAX_UPLOAD_MB
-        if (upload.size or 0) > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB: split it, or ask for a larger limit.")
-                % {"mb": limit}
-            )
+        refuse_oversized(upload)
         return upload
 
 
@@ -77,10 +73,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _roster_job(request: HttpRequest, pk: int) -> Job:
-    job = Job.objects.filter(pk=pk, kind=Job.Kind.ROSTER_IMPORT).first()
-    if job is None or not jobs.can_see_job(request.user, job):
-        raise Http404
-    return job
+    return jobs.job_for(request.user, pk, Job.Kind.ROSTER_IMPORT)
 
 
 @librarian_required
