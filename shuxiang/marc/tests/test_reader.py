@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import pymarc
 from django.test import SimpleTestCase
+from pymarc.exceptions import BadSubfieldCodeWarning
 
 from shuxiang.marc import reader
 from shuxiang.marc.reader import MarcFile, MarcFileError, Raw, ReadOptions
@@ -242,7 +244,10 @@ class RoundTripTests(SimpleTestCase):
             for raw in MarcFile(path):
                 if raw.record is None:
                     continue
-                with self.subTest(file=path.name, record=raw.position):
+                with self.subTest(file=path.name, record=raw.position), warnings.catch_warnings():
+                    # A record kept with its oddities (a subfield code that is not ASCII) is
+                    # read back with pymarc's warning: expected here, not news.
+                    warnings.simplefilter("ignore", BadSubfieldCodeWarning)
                     back = pymarc.Record(raw.text.encode("utf-8"), force_utf8=True)
                     self.assertEqual(back.leader[5:9], str(raw.record.leader)[5:9])
                     self.assertEqual(len(back.fields), len(raw.record.fields))
