@@ -28,6 +28,7 @@ GROUPS = {
         "notices": "export_notices",
     },
     "user": {"add": "user_add"},
+    "report": {"term": "report_term"},
 }
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shuxiang.patrons",
     "shuxiang.circulation",
     "shuxiang.marc",
+    "shuxiang.reports",
     "shuxiang.opac",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/labels/", include("shuxiang.catalog.label_urls")),
     path("staff/cards/", include("shuxiang.patrons.card_urls")),
     path("staff/notices/", include("shuxiang.circulation.notice_urls")),
+    path("staff/reports/", include("shuxiang.reports.urls")),
     path("desk/", include("shuxiang.circulation.desk_urls")),
     path("staff/circulation/", include("shuxiang.circulation.settings_urls")),
     path("staff/corners/", include("shuxiang.circulation.corner_urls")),
