@@ -1,0 +1,435 @@
+"""The term figures (学期统计): every number of the work summary, each defined once here.
+
+docs/reports.md gives each formula in words. Every count is a GROUP BY in the database: the
+loans are never walked in Python, so a district's year (a million loans) takes about a second.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr, Upper
+from django.utils import timezone
+
+from shuxiang.catalog.models import ClcClass, Item, Record
+from shuxiang.circulation.models import Loan
+from shuxiang.lib import clc, grades
+from shuxiang.patrons.models import Patron, SchoolClass
+from shuxiang.reports.periods import Period
+
+STUDENT = Patron.Type.STUDENT.value
+TEACHER = Patron.Type.TEACHER.value
+REGULAR = Loan.Kind.REGULAR.value
+IN_ROOM = Loan.Kind.IN_ROOM.value
+CORNER = Loan.Kind.CLASS_CORNER.value
+
+# Still on the roll: these statuses mean the pupil is at the school today.
+ON_ROLL = [Patron.Status.ACTIVE, Patron.Status.CARD_LOST, Patron.Status.SUSPENDED]
+NO_CLASS = "未分班"
+UNCLASSIFIED = "未分类"
+
+# The 22 main classes' names, for a library that has not loaded the 中图法 table.
+MAIN_CLASS_NAMES = {
+    "A": "马克思主义、列宁主义、毛泽东思想、邓小平理论",
+    "B": "哲学、宗教",
+    "C": "社会科学总论",
+    "D": "政治、法律",
+    "DF": "法律",
+    "E": "军事",
+    "F": "经济",
+    "G": "文化、科学、教育、体育",
+    "H": "语言、文字",
+    "I": "文学",
+    "J": "艺术",
+    "K": "历史、地理",
+    "N": "自然科学总论",
+    "O": "数理科学和化学",
+    "P": "天文学、地球科学",
+    "Q": "生物科学",
+    "R": "医药、卫生",
+    "S": "农业科学",
+    "T": "工业技术",
+    "U": "交通运输",
+    "V": "航空、航天",
+    "X": "环境科学、安全科学",
+    "Z": "综合性图书",
+}
+
+
+@dataclass(frozen=True)
+class ClassFigures:
+    class_id: int | None
+    label: str
+    grade: int | None
+    students: int
+    loans: int
+    borrowers: int
+    loans_per_student: float
+    coverage: float
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Star:
+    patron_id: int
+    name: str
+    class_label: str
+    grade: int | None
+    grade_label: str
+    loans: int
+
+
+@dataclass(frozen=True)
+class Title:
+    record_id: int
+    title: str
+    loans: int
+
+
+@dataclass(frozen=True)
+class MainClassLoans:
+    code: str
+    name: str
+    loans: int
+
+
+@dataclass(frozen=True)
+class TermFigures:
+    period: Period
+    students: int
+    student_loans: int
+    student_borrowers: int
+    loans_per_student: float
+    coverage: float
+    card_issue_rate: float
+    teachers: int
+    teacher_loans: int
+    teacher_borrowers: int
+    loans_per_teacher: float
+    teacher_coverage: float
+    other_loans: int  # regular loans by staff (neither student nor teacher)
+    renewals: int
+    class_corner_loans: int
+    reading_room_uses: int
+    teacher_reading_room_uses: int
+    items_held: int
+    circulation_rate: float
+    new_items: int
+    donations: int
+    classes: list[ClassFigures] = field(default_factory=list)
+    class_gap: float = 0.0
+    top_classes: list[ClassFigures] = field(default_factory=list)
+    reading_stars: list[Star] = field(default_factory=list)
+    popular_titles: list[Title] = field(default_factory=list)
+    loans_by_main_class: list[MainClassLoans] = field(default_factory=list)
+
+
+def ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _day_after(day: date) -> datetime:
+    """The first instant after a whole day, in the school's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _loans(period: Period) -> QuerySet[Loan]:
+    return Loan.objects.between(period.start, period.end)
+
+
+# ----------------------------------------------------------------------------- who counts
+
+
+def enrolled(period: Period, patron_type: str) -> QuerySet[Patron]:
+    """Patrons of the type on the roll for at least part of the period (docs/reports.md)."""
+    borrowed = Exists(
+        Loan.objects.filter(
+            patron=OuterRef("pk"),
+            checked_out_on__gte=period.start,
+            checked_out_on__lte=period.end,
+        )
+    )
+    still_here = Q(status__in=ON_ROLL)
+    if patron_type == TEACHER:
+        still_here = ~Q(status=Patron.Status.LEFT)
+    graduated_with_class = Q(
+        status=Patron.Status.GRADUATED, school_class__graduated_on__gte=period.start
+    )
+    return Patron.objects.filter(
+        Q(type=patron_type),
+        Q(created_at__lt=_day_after(period.end)),
+        still_here | graduated_with_class | Q(borrowed),
+    )
+
+
+def _has_card(period: Period) -> Q:
+    """发证率's card: one that works — not reported lost, issued by the period's end."""
+    return ~Q(status=Patron.Status.CARD_LOST) & (
+        Q(card_issued_on__isnull=True) | Q(card_issued_on__lte=period.end)
+    )
+
+
+# ----------------------------------------------------------------------------- the figures
+
+
+@dataclass
+class _LoanCounts:
+    loans: dict[tuple[str, str], int]
+    borrowers: dict[tuple[str, str], int]
+    renewals: int
+
+    def n(self, kind: str, patron_type: str | None = None) -> int:
+        return sum(v for (k, t), v in self.loans.items() if k == kind and patron_type in (None, t))
+
+
+def _loan_counts(period: Period) -> _LoanCounts:
+    rows = (
+        _loans(period)
+        .values("kind", "patron_type")
+        .annotate(n=Count("id"), borrowers=Count("patron", distinct=True), renewed=Sum("renewals"))
+        .order_by()
+    )
+    loans: dict[tuple[str, str], int] = {}
+    borrowers: dict[tuple[str, str], int] = {}
+    renewals = 0
+    for row in rows:
+        key = (row["kind"], row["patron_type"])
+        loans[key] = row["n"]
+        borrowers[key] = row["borrowers"]
+        renewals += row["renewed"] or 0
+    return _LoanCounts(loans, borrowers, renewals)
+
+
+def _items(period: Period) -> dict[str, int]:
+    """Copies held at the end of the period, received in it, and donated in it."""
+    received = Q(received_on__gte=period.start, received_on__lte=period.end)
+    held = ~Q(status=Item.Status.WITHDRAWN) & (
+        Q(received_on__lte=period.end)
+        | Q(received_on__isnull=True, created_at__lt=_day_after(period.end))
+    )
+    return Item.objects.aggregate(
+        held=Count("id", filter=held),
+        new=Count("id", filter=received),
+        donations=Count("id", filter=received & Q(source=Item.Source.DONATION)),
+    )
+
+
+def term_figures(period: Period, *, top: int = 10) -> TermFigures:
+    counts = _loan_counts(period)
+    students = enrolled(period, STUDENT)
+    pupils = students.aggregate(n=Count("id"), carded=Count("id", filter=_has_card(period)))
+    teachers = enrolled(period, TEACHER).count()
+    items = _items(period)
+    student_loans = counts.n(REGULAR, STUDENT)
+    teacher_loans = counts.n(REGULAR, TEACHER)
+    student_borrowers = counts.borrowers.get((REGULAR, STUDENT), 0)
+    teacher_borrowers = counts.borrowers.get((REGULAR, TEACHER), 0)
+    lent = counts.n(REGULAR) + counts.n(CORNER)
+    classes = _classes(period, students)
+    ranked = sorted(
+        (c for c in classes if c.students),
+        key=lambda c: (-c.loans_per_student, -c.coverage, c.label),
+    )
+    return TermFigures(
+        period=period,
+        students=pupils["n"],
+        student_loans=student_loans,
+        student_borrowers=student_borrowers,
+        loans_per_student=ratio(student_loans, pupils["n"]),
+        coverage=ratio(student_borrowers, pupils["n"]),
+        card_issue_rate=ratio(pupils["carded"], pupils["n"]),
+        teachers=teachers,
+        teacher_loans=teacher_loans,
+        teacher_borrowers=teacher_borrowers,
+        loans_per_teacher=ratio(teacher_loans, teachers),
+        teacher_coverage=ratio(teacher_borrowers, teachers),
+        other_loans=counts.n(REGULAR) - student_loans - teacher_loans,
+        renewals=counts.renewals,
+        class_corner_loans=counts.n(CORNER),
+        reading_room_uses=counts.n(IN_ROOM),
+        teacher_reading_room_uses=counts.n(IN_ROOM, TEACHER),
+        items_held=items["held"],
+        circulation_rate=ratio(lent, items["held"]),
+        new_items=items["new"],
+        donations=items["donations"],
+        classes=classes,
+        class_gap=round(ranked[0].loans_per_student - ranked[-1].loans_per_student, 4)
+        if ranked
+        else 0.0,
+        top_classes=ranked[:top],
+        reading_stars=_reading_stars(period, top),
+        popular_titles=_popular_titles(period, top),
+        loans_by_main_class=_loans_by_main_class(period),
+    )
+
+
+# ----------------------------------------------------------------------------- per class
+
+
+def _classes(period: Period, students: QuerySet[Patron]) -> list[ClassFigures]:
+    pupils: dict[int | None, int] = {
+        row["school_class"]: row["n"]
+        for row in students.values("school_class").annotate(n=Count("id")).order_by()
+    }
+    student_loans = _loans(period).filter(kind=REGULAR, patron_type=STUDENT)
+    lent: dict[int | None, tuple[int, int]] = {
+        row["school_class"]: (row["n"], row["borrowers"])
+        for row in student_loans.values("school_class")
+        .annotate(n=Count("id"), borrowers=Count("patron", distinct=True))
+        .order_by()
+    }
+    overdue = _overdue_by_class(period)
+    ids = {pk for pk in (*pupils, *lent) if pk is not None}
+    rows = {c.pk: c for c in SchoolClass.objects.filter(pk__in=ids)}
+    result = []
+    for pk in (*sorted(ids, key=lambda pk: (rows[pk].grade, rows[pk].number, pk)), None):
+        if pk is None and None not in pupils and None not in lent:
+            continue
+        n = pupils.get(pk, 0)
+        loans, borrowers = lent.get(pk, (0, 0))
+        school_class = rows.get(pk) if pk is not None else None
+        result.append(
+            ClassFigures(
+                class_id=pk,
+                label=school_class.label if school_class else NO_CLASS,
+                grade=school_class.grade if school_class else None,
+                students=n,
+                loans=loans,
+                borrowers=borrowers,
+                loans_per_student=ratio(loans, n),
+                coverage=ratio(borrowers, n),
+                overdue=overdue.get(pk, 0),
+            )
+        )
+    return result
+
+
+def as_of(period: Period) -> date:
+    """ "At the end of the period": its last day, or today while it is still running."""
+    return min(period.end, timezone.localdate())
+
+
+def _overdue_by_class(period: Period) -> dict[int | None, int]:
+    """Pupils' regular loans still out and past due at the end of the period, per class."""
+    day = as_of(period)
+    out = Q(returned_at__isnull=True) | Q(returned_at__gte=_day_after(day))
+    rows = (
+        Loan.objects.filter(out, kind=REGULAR, patron_type=STUDENT, due_on__lt=day)
+        .filter(checked_out_on__lte=day)
+        .values("school_class")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["school_class"]: row["n"] for row in rows}
+
+
+# ----------------------------------------------------------------------------- rankings
+
+
+def _reading_stars(period: Period, top: int) -> list[Star]:
+    """阅读之星: per grade (the class's grade on the loan row), the pupils with most loans."""
+    rows = (
+        _loans(period)
+        .filter(kind=REGULAR, patron_type=STUDENT, patron__isnull=False)
+        .values("patron", "school_class")
+        .annotate(n=Count("id"), grade=F("school_class__grade"))
+        .order_by()
+    )
+    by_grade: dict[int | None, list[tuple[int, int, int | None]]] = defaultdict(list)
+    for row in rows:
+        by_grade[row["grade"]].append((row["n"], row["patron"], row["school_class"]))
+    chosen: list[tuple[int | None, int, int, int | None]] = []
+    for grade in sorted(by_grade, key=lambda g: (g is None, g or 0)):
+        best = sorted(by_grade[grade], key=lambda r: (-r[0], r[1]))[:top]
+        chosen.extend((grade, *r) for r in best)
+    names = dict(Patron.objects.filter(pk__in=[r[2] for r in chosen]).values_list("pk", "name"))
+    labels = {c.pk: c.label for c in SchoolClass.objects.filter(pk__in={r[3] for r in chosen})}
+    return [
+        Star(
+            patron_id=patron,
+            name=names.get(patron, ""),
+            class_label=labels.get(klass, NO_CLASS) if klass else NO_CLASS,
+            grade=grade,
+            grade_label=grades.grade_label(grade) if grade else NO_CLASS,
+            loans=n,
+        )
+        for grade, n, patron, klass in chosen
+    ]
+
+
+def _popular_titles(period: Period, top: int) -> list[Title]:
+    rows = list(
+        _loans(period)
+        .filter(kind=REGULAR)
+        .values("item__record")
+        .annotate(n=Count("id"))
+        .order_by("-n", "item__record")[:top]
+    )
+    titles = dict(
+        Record.objects.filter(pk__in=[r["item__record"] for r in rows]).values_list("pk", "title")
+    )
+    return [Title(r["item__record"], titles.get(r["item__record"], ""), r["n"]) for r in rows]
+
+
+def _loans_by_main_class(period: Period) -> list[MainClassLoans]:
+    """Regular loans by the 中图法 main class of the record (two letters for T and DF)."""
+    rows = (
+        _loans(period)
+        .filter(kind=REGULAR)
+        .annotate(prefix=Upper(Substr("item__record__class_number", 1, 2)))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[clc.main_class(row["prefix"] or "") or UNCLASSIFIED] += row["n"]
+    names = dict(ClcClass.objects.filter(code__in=list(totals)).values_list("code", "name"))
+    return [
+        MainClassLoans(code, names.get(code) or MAIN_CLASS_NAMES.get(code, ""), totals[code])
+        for code in sorted(totals, key=lambda c: (c == UNCLASSIFIED, c))
+    ]
+
+
+# ----------------------------------------------------------------------------- comparison
+
+HEADLINES = [
+    "students",
+    "student_loans",
+    "loans_per_student",
+    "coverage",
+    "card_issue_rate",
+    "teacher_loans",
+    "loans_per_teacher",
+    "teacher_coverage",
+    "renewals",
+    "class_corner_loans",
+    "reading_room_uses",
+    "circulation_rate",
+    "new_items",
+    "donations",
+    "class_gap",
+]
+
+
+@dataclass(frozen=True)
+class Change:
+    figure: str
+    current: float
+    previous: float
+    change: float
+    relative: float | None  # change ÷ previous; None when there was nothing before
+
+
+def compare(current: TermFigures, previous: TermFigures) -> list[Change]:
+    """环比: each headline figure now, in the previous period, and the change."""
+    changes = []
+    for name in HEADLINES:
+        now, before = getattr(current, name), getattr(previous, name)
+        diff = round(now - before, 4)
+        relative = round(diff / before, 4) if before else None
+        changes.append(Change(name, now, before, diff, relative))
+    return changes
