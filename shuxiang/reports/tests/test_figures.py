@@ -26,6 +26,7 @@ the library 7 + 2 + 3 = 12 → circulation rate 1.5. Received in the period: 4, 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import time_machine
 from django.test import TestCase
@@ -108,7 +109,7 @@ class HandMadeSchool(TestCase):
             "r3": Record.objects.create(title="昆虫记", class_number="Q96"),
         }
         cls.items = {}
-        for barcode, record, received, extra in [
+        copies: list[tuple[str, str, date | None, dict[str, Any]]] = [
             ("A1", "r1", LONG_AGO, {}),
             ("A2", "r1", LONG_AGO, {}),
             ("A3", "r1", LONG_AGO, {}),
@@ -119,7 +120,8 @@ class HandMadeSchool(TestCase):
             ("C1", "r3", date(2026, 9, 5), {}),
             ("C2", "r3", date(2027, 1, 20), {}),
             ("C3", "r3", None, {"created_at": at(LONG_AGO)}),
-        ]:
+        ]
+        for barcode, record, received, extra in copies:
             cls.items[barcode] = Item.objects.create(
                 record=cls.records[record],
                 barcode=barcode,
@@ -172,10 +174,11 @@ class HandMadeSchool(TestCase):
         # The snapshots as circulation.services sets them: a corner loan has no patron,
         # the class, patron_type "class".
         corner = kind == Loan.Kind.CLASS_CORNER
+        school_class = patron.school_class if patron is not None else None
         return Loan.objects.create(
             item=cls.items[barcode],
             patron=patron,
-            school_class=cls.classes["3-2"] if corner else patron and patron.school_class,
+            school_class=cls.classes["3-2"] if corner else school_class,
             patron_type="class" if corner or patron is None else patron.type,
             patron_category="class_corner" if corner or patron is None else patron.category,
             kind=kind,
