@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from shuxiang.reports import views
 
 app_name = "reports"
-urlpatterns: list[URLPattern] = []  # the report pages of issue 6
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("compliance/", views.compliance_view, name="compliance"),
+    path("compliance/targets/", views.compliance_targets, name="compliance_targets"),
+]
