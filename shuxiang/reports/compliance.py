@@ -218,6 +218,20 @@ class Requirement:
     def met(self) -> bool:
         return self.value is not None and self.value >= self.target
 
+    @property
+    def shown(self) -> str:
+        return "—" if self.value is None else figure(self.value)
+
+    @property
+    def target_shown(self) -> str:
+        return figure(self.target)
+
+
+def figure(value: Decimal | int, places: int = 2) -> str:
+    """A figure as a librarian writes it: 25, 27.5, 0.75, 24.96 (never 42.50 or 25.00)."""
+    text = f"{Decimal(value):.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
 
 @dataclass(frozen=True)
 class ShareRow:
@@ -263,7 +277,7 @@ def build_report(*, today: date, row: ComplianceTargets | None = None) -> Compli
     new = received_in_school_year(today)
     periodicals, references = periodical_titles(), reference_titles()
     hours = Decimal(str(round(config.snapshot().calendar.weekly_hours(), 2)))
-    per_student = _("volumes per student")
+    per_student = _("volumes a student")
     requirements = [
         Requirement(
             "volumes_per_student",

@@ -109,9 +109,7 @@ class ComplianceTargetsForm(StyledForm):
 
 
 def _plain(value: Decimal | int) -> str:
-    """25.0 → "25", 1.50 → "1.5", 30.333… → "30.3"."""
-    text = f"{Decimal(value):.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return compliance.figure(value, places=1)
 
 
 def _initial(row: ComplianceTargets) -> dict[str, object]:

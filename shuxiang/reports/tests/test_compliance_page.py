@@ -49,6 +49,7 @@ class CompliancePageTests(BaseTestCase):
         self.assertContains(response, "未达标")
         # The default calendar opens 42.5 hours a week: met.
         self.assertContains(response, "42.5")
+        self.assertNotContains(response, "42.50")
         self.assertContains(response, 'data-result="met"', count=1)
         self.assertContains(response, 'data-result="not-met"', count=4)
         self.assertContains(response, "C–K 社会科学")
