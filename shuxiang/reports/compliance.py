@@ -75,9 +75,14 @@ def parts_of(school_type: str) -> list[str]:
 # ------------------------------------------------------------------------------ the counts
 
 
+# On the roll now: a pupil whose card is lost or who may not borrow for a while is still at
+# the school. The term figures count "now" the same way (docs/reports.md, Who counts).
+ON_ROLL = [Patron.Status.ACTIVE, Patron.Status.CARD_LOST, Patron.Status.SUSPENDED]
+
+
 def active_students() -> QuerySet[Patron]:
-    """The students of the school now: student patrons whose status is active."""
-    return Patron.objects.filter(type=Patron.Type.STUDENT, status=Patron.Status.ACTIVE)
+    """The students of the school now: graduated pupils and those who left are not."""
+    return Patron.objects.filter(type=Patron.Type.STUDENT, status__in=ON_ROLL)
 
 
 def students_by_part() -> dict[str, int]:

@@ -91,11 +91,14 @@ class VolumesPerStudentTests(BaseTestCase):
         self.assertEqual(req.basis, "98 / 4")
         self.assertFalse(req.met)
 
-    def test_it_counts_only_active_students(self) -> None:
+    def test_it_counts_the_students_on_the_roll_now(self) -> None:
         add_students(1, self.class_5_2, status=Patron.Status.GRADUATED)
         add_students(1, self.class_5_2, status=Patron.Status.LEFT)
         Patron.objects.create(card_number="Z1", name="职工", type=Patron.Type.STAFF)
         self.assertEqual(requirement(report(), "volumes_per_student").basis, "100 / 4")
+        add_students(1, self.class_5_2, status=Patron.Status.SUSPENDED)
+        add_students(1, self.class_5_2, status=Patron.Status.CARD_LOST)
+        self.assertEqual(requirement(report(), "volumes_per_student").basis, "100 / 6")
 
     def test_it_takes_the_schools_own_target_over_the_regulation(self) -> None:
         ComplianceTargets.objects.create(volumes_per_student=Decimal("30"))
