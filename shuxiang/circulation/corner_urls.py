@@ -1,6 +1,7 @@
 from django.urls import path
 
 from shuxiang.circulation import corner_views as views
+from shuxiang.circulation import visit_views
 
 app_name = "corners"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/print/", views.corner_print, name="print"),
     path("reading-room/", views.room_list, name="room"),
     path("reading-room/<int:loan_pk>/check-in/", views.room_check_in, name="room_check_in"),
+    path("reading-room/visits/", visit_views.visit_week, name="visits"),
 ]
