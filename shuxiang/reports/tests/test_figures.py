@@ -288,6 +288,13 @@ class TermFiguresTest(HandMadeSchool):
         self.assertEqual(changes["student_loans"].relative, 2.5)
         self.assertIsNone(changes["reading_room_uses"].relative)
 
+    def test_it_counts_a_month_through_the_date_index_as_well(self) -> None:
+        # November: s4's loan, t1's two, three copies to the corner; s7's class graduated in
+        # October and s8 (left) did not borrow in November, so six pupils.
+        result = figures.term_figures(periods.month_of(date(2026, 11, 5)))
+        self.assertEqual((result.students, result.student_loans, result.teacher_loans), (6, 1, 2))
+        self.assertEqual((result.class_corner_loans, result.coverage), (3, 0.1667))
+
     def test_it_counts_the_calendar_term_of_a_day(self) -> None:
         Term.objects.create(
             name="2026—2027学年第一学期", starts_on=PERIOD_START, ends_on=PERIOD_END
