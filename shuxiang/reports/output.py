@@ -177,10 +177,17 @@ def _change_rows(changes: list[Change]) -> list[list[Any]]:
             NAMES[c.figure],
             _show(c.figure, c.current),
             _show(c.figure, c.previous),
-            ("+" if c.change > 0 else "") + _show(c.figure, c.change),
+            _difference(c.figure, c.change),
         ]
         for c in changes
     ]
+
+
+def _difference(figure: str, change: float) -> str:
+    """+3, -0.5; a change of a rate in percentage points (个百分点), as reports write it."""
+    if figure in PERCENT:
+        return f"{change * 100:+.1f} 个百分点"
+    return ("+" if change > 0 else "") + number(change)
 
 
 def _class_rows(rows: list[ClassFigures]) -> list[list[Any]]:

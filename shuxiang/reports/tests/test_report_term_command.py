@@ -67,6 +67,8 @@ class ReportTermCommandTest(HandMadeSchool):
 
     def test_it_adds_the_change_from_the_previous_period_when_asked(self) -> None:
         data = json.loads(run(*RANGE, "--compare"))
+        text = run(*RANGE, "--compare", "--format", "md")
+        self.assertIn("| 学生借书册次 | 7 | 2 | +5 |", text)
         change = next(c for c in data["changes"] if c["figure"] == "student_loans")
         self.assertEqual((change["current"], change["previous"], change["change"]), (7, 2, 5))
 
