@@ -207,12 +207,8 @@ class _LoanCounts:
         return sum(v for (k, t), v in self.loans.items() if k == kind and patron_type in (None, t))
 
     def add(self, row: Mapping[str, Any]) -> None:
-        key, patron, klass, n = (
-            (row["kind"], row["patron_type"]),
-            row["patron"],
-            row["sc"],
-            row["n"],
-        )
+        key = (row["kind"], row["patron_type"])
+        patron, klass, n = row["patron"], row["sc"], row["n"]
         self.loans[key] += n
         self.renewals += row["renewed"] or 0
         if patron is not None:
@@ -255,8 +251,14 @@ def _items(period: Period) -> dict[str, int]:
 
 def term_figures(period: Period, *, top: int = 10) -> TermFigures:
     counts = _loan_counts(period)
-    students = enrolled(period, STUDENT)
-    pupils = students.aggregate(n=Count("id"), carded=Count("id", filter=_has_card(period)))
+    per_class = (
+        enrolled(period, STUDENT)
+        .values("school_class")
+        .annotate(n=Count("id"), carded=Count("id", filter=_has_card(period)))
+        .order_by()
+    )
+    pupils: dict[int | None, int] = {row["school_class"]: row["n"] for row in per_class}
+    students, carded = sum(pupils.values()), sum(row["carded"] for row in per_class)
     teachers = enrolled(period, TEACHER).count()
     items = _items(period)
     student_loans = counts.n(REGULAR, STUDENT)
@@ -264,8 +266,8 @@ def term_figures(period: Period, *, top: int = 10) -> TermFigures:
     student_borrowers = len(counts.borrowers[(REGULAR, STUDENT)])
     teacher_borrowers = len(counts.borrowers[(REGULAR, TEACHER)])
     lent = counts.n(REGULAR) + counts.n(CORNER)
-    class_rows = _class_rows(counts, students)
-    classes = _classes(period, counts, students, class_rows)
+    class_rows = _class_rows(counts, pupils)
+    classes = _classes(period, counts, pupils, class_rows)
     ranked = sorted(
         (c for c in classes if c.students),
         key=lambda c: (-c.loans_per_student, -c.coverage, c.label),
@@ -273,12 +275,12 @@ def term_figures(period: Period, *, top: int = 10) -> TermFigures:
     titles = _loans_by_record(period)
     return TermFigures(
         period=period,
-        students=pupils["n"],
+        students=students,
         student_loans=student_loans,
         student_borrowers=student_borrowers,
-        loans_per_student=ratio(student_loans, pupils["n"]),
-        coverage=ratio(student_borrowers, pupils["n"]),
-        card_issue_rate=ratio(pupils["carded"], pupils["n"]),
+        loans_per_student=ratio(student_loans, students),
+        coverage=ratio(student_borrowers, students),
+        card_issue_rate=ratio(carded, students),
         teachers=teachers,
         teacher_loans=teacher_loans,
         teacher_borrowers=teacher_borrowers,
@@ -307,9 +309,10 @@ def term_figures(period: Period, *, top: int = 10) -> TermFigures:
 # ----------------------------------------------------------------------------- per class
 
 
-def _class_rows(counts: _LoanCounts, students: QuerySet[Patron]) -> dict[int | None, SchoolClass]:
-    ids = {pk for pk in counts.class_loans if pk is not None}
-    ids |= {pk for pk in students.values_list("school_class", flat=True).distinct() if pk}
+def _class_rows(
+    counts: _LoanCounts, pupils: dict[int | None, int]
+) -> dict[int | None, SchoolClass]:
+    ids = {pk for pk in (*counts.class_loans, *pupils) if pk is not None}
     found: dict[int | None, SchoolClass] = {c.pk: c for c in SchoolClass.objects.filter(pk__in=ids)}
     return found
 
@@ -317,13 +320,9 @@ def _class_rows(counts: _LoanCounts, students: QuerySet[Patron]) -> dict[int | N
 def _classes(
     period: Period,
     counts: _LoanCounts,
-    students: QuerySet[Patron],
+    pupils: dict[int | None, int],
     rows: dict[int | None, SchoolClass],
 ) -> list[ClassFigures]:
-    pupils: dict[int | None, int] = {
-        row["school_class"]: row["n"]
-        for row in students.values("school_class").annotate(n=Count("id")).order_by()
-    }
     overdue = _overdue_by_class(period)
     order: list[int | None] = sorted(rows, key=lambda pk: (rows[pk].grade, rows[pk].number, pk))
     if None in pupils or None in counts.class_loans:
