@@ -212,7 +212,8 @@ class Loan(models.Model):
         IN_ROOM = "in_room", _("Reading-room use")
         CLASS_CORNER = "corner", _("Class book corner")
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
+    # Indexed by loan_item_kind_day below, which starts with the copy (migration 0006).
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans", db_index=False)
     # No single-column indexes where a composite one below starts with the column: every
     # index is written on every checkout (with them, a loan and its event cost twice as much).
     patron = models.ForeignKey(
@@ -276,10 +277,8 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["patron", "returned_at"]),
             models.Index(fields=["school_class", "checked_out_on"]),
-            # Read alone, the loans per copy of a period for the reports (popular titles,
-            # main classes) without touching the table. (The item column keeps its own
-            # index too: dropping it through AlterField on PostgreSQL also drops the
-            # partial unique index one_open_loan_per_item.)
+            # A copy's loans; and, read alone, the loans per copy of a period for the
+            # reports (popular titles, main classes) without touching the table.
             models.Index(fields=["item", "kind", "checked_out_on"], name="loan_item_kind_day"),
         ]
 
