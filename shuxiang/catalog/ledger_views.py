@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +30,7 @@ from shuxiang.catalog.ledger import HEADERS, LedgerFileError
 from shuxiang.catalog.models import ImportBatch, Item, Location
 from shuxiang.catalog.views import catalogue_required
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs import views as job_views
 from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.lib import roster as sheets
@@ -179,21 +179,14 @@ def _preview_context(job: Job) -> dict[str, Any]:
 @require_POST
 def start_import(request: HttpRequest, pk: int) -> HttpResponse:
     job = _ledger_job(request, pk)
-    # The import checks every row again, inside its transaction: the preview may be old.
-    if not jobs.queue_step(job, "apply"):
-        messages.error(request, _("This import has already run or was cancelled."))
-    return redirect("ledger:job", job.pk)
+    return job_views.queue_import(request, job, "ledger:job")
 
 
 @catalogue_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _ledger_job(request, pk)
-    if jobs.cancel(job, by=_user(request)):
-        messages.info(request, _("Cancelled: nothing was imported, and the file was deleted."))
-        return redirect("ledger:upload")
-    messages.error(request, _("The import has already started and can no longer be cancelled."))
-    return redirect("ledger:job", job.pk)
+    return job_views.cancel_import(request, job, upload="ledger:upload", page="ledger:job")
 
 
 @require_GET

@@ -217,9 +217,11 @@ def purge_stale_uploads() -> int:
     return count
 
 
-def job_for(user: Any, pk: int, kind: str) -> Job:
-    """The job of that kind, if this user may follow it; else Http404."""
-    job = Job.objects.filter(pk=pk, kind=kind).first()
+def job_for(user: Any, pk: int, kind: str = "") -> Job:
+    """The job (of that kind, if given) if this user started it (or is the librarian); 404
+    for everyone else, so that job numbers say nothing about other people's uploads."""
+    jobs = Job.objects.filter(pk=pk)
+    job = (jobs.filter(kind=kind) if kind else jobs).first()
     if job is None or not can_see_job(user, job):
         raise Http404
     return job

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from shuxiang.accounts.models import User
 from shuxiang.jobs import services
 from shuxiang.jobs.models import Job
 
 
 def _job_for(request: HttpRequest, pk: int) -> Job:
-    """The job if this user started it (or is the librarian); 404 for everyone else, so
-    that job numbers say nothing about other people's uploads."""
-    job = Job.objects.filter(pk=pk).first()
-    if job is None or not services.can_see_job(request.user, job):
-        raise Http404
-    return job
+    return services.job_for(request.user, pk)
+
+
+def queue_import(request: HttpRequest, job: Job, page: str) -> HttpResponse:
+    """The user's "Import" on a preview: the apply step queued, back to the job's page.
+    The step checks every row again, inside its transaction: the preview may be old."""
+    if not services.queue_step(job, "apply"):
+        messages.error(request, _("This import has already run or was cancelled."))
+    return redirect(page, job.pk)
+
+
+def cancel_import(request: HttpRequest, job: Job, *, upload: str, page: str) -> HttpResponse:
+    """The user's "Cancel" on a preview: the upload deleted, back to the upload page."""
+    user = request.user if isinstance(request.user, User) else None
+    if services.cancel(job, by=user):
+        messages.info(request, _("Cancelled: nothing was imported, and the file was deleted."))
+        return redirect(upload)
+    messages.error(request, _("The import has already started and can no longer be cancelled."))
+    return redirect(page, job.pk)
 
 
 @require_GET

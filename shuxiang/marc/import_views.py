@@ -12,11 +12,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +24,7 @@ from shuxiang.catalog.errors import InvalidRecord
 from shuxiang.catalog.models import ImportBatch, Location
 from shuxiang.catalog.services import default_location
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs import views as job_views
 from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.marc import reader
@@ -183,18 +182,13 @@ def start_import(request: HttpRequest, pk: int) -> HttpResponse:
         skip_bad = bool(job.options.get("skip_bad")) or request.POST.get("skip_bad") == "on"
         Job.objects.filter(pk=job.pk).update(options={**job.options, "skip_bad": skip_bad})
         job.refresh_from_db()
-    # The import reads and checks the file again, inside its transaction.
-    if not jobs.queue_step(job, "apply"):
-        messages.error(request, _("This import has already run or was cancelled."))
-    return redirect("marc_import:job", job.pk)
+    return job_views.queue_import(request, job, "marc_import:job")
 
 
 @librarian_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _marc_job(request, pk)
-    if jobs.cancel(job, by=_user(request)):
-        messages.info(request, _("Cancelled: nothing was imported, and the file was deleted."))
-        return redirect("marc_import:upload")
-    messages.error(request, _("The import has already started and can no longer be cancelled."))
-    return redirect("marc_import:job", job.pk)
+    return job_views.cancel_import(
+        request, job, upload="marc_import:upload", page="marc_import:job"
+    )

@@ -12,17 +12,16 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from shuxiang.accounts.models import User
 from shuxiang.jobs import services as jobs
+from shuxiang.jobs import views as job_views
 from shuxiang.jobs.forms import refuse_oversized
 from shuxiang.jobs.models import Job
 from shuxiang.lib import roster as reader
@@ -158,21 +157,14 @@ def _preview_context(job: Job) -> dict[str, Any]:
 @require_POST
 def start_import(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
-    # The import checks every row again, inside its transaction: the preview may be old.
-    if not jobs.queue_step(job, "apply"):
-        messages.error(request, _("This import has already run or was cancelled."))
-    return redirect("roster:job", job.pk)
+    return job_views.queue_import(request, job, "roster:job")
 
 
 @librarian_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
-    if jobs.cancel(job, by=_user(request)):
-        messages.info(request, _("Cancelled: nothing was imported, and the file was deleted."))
-        return redirect("roster:upload")
-    messages.error(request, _("The import has already started and can no longer be cancelled."))
-    return redirect("roster:job", job.pk)
+    return job_views.cancel_import(request, job, upload="roster:upload", page="roster:job")
 
 
 @require_GET
