@@ -4,10 +4,9 @@ teacher, read back from the PDF; who may print them; the command."""
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core.management import CommandError, call_command
@@ -17,27 +16,15 @@ from django.utils import translation
 
 from shuxiang.accounts.models import AuditLog
 from shuxiang.catalog import services
-from shuxiang.catalog.models import Item
 from shuxiang.circulation import notices
 from shuxiang.circulation.models import Loan
+from shuxiang.circulation.tests.test_notices import NOW, TODAY, lend
 from shuxiang.circulation.tests.test_pdf import pdf_text
 from shuxiang.lib.tests.test_labels_drawing import page_text, pages
 from shuxiang.patrons.models import Patron, SchoolClass
 from shuxiang.test import BaseTestCase
 
-NOW = datetime(2026, 11, 23, 11, 45, tzinfo=ZoneInfo("Asia/Shanghai"))
-TODAY = NOW.date()
 SCHOOL = "海淀区实验小学"
-
-
-def lend(item: Item, patron: Patron, due: date) -> Loan:
-    return Loan.objects.create(
-        item=item,
-        patron=patron,
-        school_class=patron.school_class,
-        checked_out_on=due - timedelta(days=14),
-        due_on=due,
-    )
 
 
 @time_machine.travel(NOW, tick=False)

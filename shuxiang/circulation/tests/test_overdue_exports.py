@@ -1,33 +1,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import openpyxl  # type: ignore[import-untyped]
 import time_machine
 
 from shuxiang.accounts.models import AuditLog
-from shuxiang.catalog.models import Item
 from shuxiang.circulation.models import Loan
+from shuxiang.circulation.tests.test_notices import NOW, TODAY, lend
 from shuxiang.circulation.tests.test_pdf import unicode_map
 from shuxiang.patrons.models import Patron, SchoolClass
 from shuxiang.test import BaseTestCase
-
-NOW = datetime(2026, 11, 23, 11, 45, tzinfo=ZoneInfo("Asia/Shanghai"))
-TODAY = NOW.date()
-
-
-def lend(item: Item, patron: Patron, due: date) -> Loan:
-    return Loan.objects.create(
-        item=item,
-        patron=patron,
-        school_class=patron.school_class,
-        checked_out_on=due - timedelta(days=14),
-        due_on=due,
-    )
 
 
 @time_machine.travel(NOW, tick=False)
