@@ -48,7 +48,7 @@ IMPORT_PARALLEL_MIN = 2000
 # A record's id and its tokens per column: title, authors, other, codes, variants.
 Row = tuple[int, str, str, str, str, str]
 
-INDEXED_FIELDS = _FIELDS = (
+_FIELDS = (
     "id",
     "title",
     "subtitle",
@@ -120,20 +120,6 @@ def index_records(records: Iterable[Record]) -> int:
     return len(rows)
 
 
-def index_values(
-    values: list[dict[str, Any]],
-    *,
-    new: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """(Re)index records given as dicts of INDEXED_FIELDS (with their ids); for bulk loaders.
-
-    `new`: none of them is in the index yet, so nothing needs replacing.
-    """
-    pending = start_indexing(values)
-    return pending.finish([v["id"] for v in values], new=new, progress=progress)
-
-
 class PendingIndex:
     """Records' tokens being cut, in worker processes when there are many, while the caller
     goes on writing its rows (an import); finish() writes them under the ids now known.
@@ -190,7 +176,7 @@ class PendingIndex:
 
 
 def start_indexing(values: list[dict[str, Any]]) -> PendingIndex:
-    """Begin cutting the tokens of these records (dicts of INDEXED_FIELDS; ids not needed)."""
+    """Begin cutting the tokens of these records (dicts with the indexed fields; no ids yet)."""
     return PendingIndex(values)
 
 
