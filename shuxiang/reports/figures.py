@@ -405,8 +405,6 @@ def as_of(period: Period) -> date:
 def _overdue_by_class(period: Period) -> dict[int | None, int]:
     """Pupils' regular loans still out and past due at the end of the period, per class."""
     day = as_of(period)
-    if not Loan.objects.filter(checked_out_on__lte=day).exists():
-        return {}  # before the first loan (the year before the first): no need to scan
     out = Q(returned_at__isnull=True) | Q(returned_at__gte=_day_after(day))
     rows = (
         Loan.objects.filter(out, kind=REGULAR, patron_type=STUDENT, due_on__lt=day)
