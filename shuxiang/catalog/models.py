@@ -206,6 +206,13 @@ class Item(models.Model):
         AUDIO_VISUAL = "audio_visual", _("Audio-visual")
         TEACHING = "teaching", _("Teaching reference")
 
+    class WithdrawalReason(models.TextChoices):
+        WEEDED = "weeded", _("Weeded: outdated or unsuitable")  # 剔旧
+        SURPLUS = "surplus", _("Surplus copy")  # 复本过多
+        WORN = "worn", _("Worn out beyond repair")  # 破损
+        LOST = "lost", _("Lost and not replaced")  # 丢失注销
+        OTHER = "other", _("Other")
+
     class Source(models.TextChoices):
         PURCHASE = "purchase", _("Purchase")
         DONATION = "donation", _("Donation")
@@ -237,6 +244,11 @@ class Item(models.Model):
     )
     donor = models.CharField(_("donor"), max_length=100, blank=True)
     received_on = models.DateField(_("date received"), null=True, blank=True)
+    # 注销: when the copy left the books and why (set by circulation.services.withdraw).
+    withdrawn_on = models.DateField(_("date withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        _("reason withdrawn"), max_length=20, choices=WithdrawalReason.choices, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     import_batch = models.ForeignKey(

@@ -424,6 +424,8 @@ class CirculationEvent(models.Model):
         COMPENSATION = "compensation", _("Compensation recorded")
         PAID = "paid", _("Compensation paid")
         WAIVED = "waived", _("Compensation waived")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REINSTATED = "reinstated", _("Withdrawal undone")
         UNDONE = "undone", _("Undone")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
