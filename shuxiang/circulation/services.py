@@ -914,6 +914,94 @@ def mark_repaired(item: Item | str, channel: Channel, *, notes: str = "") -> Rep
     return repair
 
 
+# ----------------------------------------------------------------------------- withdrawal
+
+
+@transaction.atomic
+def withdraw(
+    item: Item | str, channel: Channel, *, reason: str, note: str = ""
+) -> CirculationEvent:
+    """Write a copy off the books (注销: 剔旧, 复本过多, 破损, 丢失注销). A copy in a reader's
+    hands or in a class corner comes back first; a lost, missing or damaged copy is finally
+    written off; a reader it was kept for goes back to waiting (and gets another free copy)."""
+    if reason not in Item.WithdrawalReason.values:
+        raise CirculationError(_("Choose why the copy is withdrawn."))
+    item, loan = _lock_loan(item)
+    _check_withdrawable(item, loan)
+    now = _now()
+    previous = item.status
+    repair = _close_repair(item, channel, now)
+    today = timezone.localdate(now)
+    statements.update(
+        Item, item.pk, status=Item.Status.WITHDRAWN, withdrawn_on=today, withdrawal_reason=reason
+    )
+    item.status, item.withdrawn_on, item.withdrawal_reason = Item.Status.WITHDRAWN, today, reason
+    requeued = _requeue_holds(item)
+    detail = {
+        "reason": reason,
+        "note": note,
+        "previous_status": previous,
+        "holds_requeued": requeued,
+        "repair": repair,
+    }
+    event = _event(Action.WITHDRAWN, channel, now, item=item, detail=detail)
+    if requeued:
+        _trap_free_copy(item.record_id, channel, now, cause=event)
+    return event
+
+
+def _check_withdrawable(item: Item, loan: Loan | None) -> None:
+    if loan is not None and loan.kind == Loan.Kind.CLASS_CORNER:
+        raise AlreadyOnLoan(
+            _("This copy is in a class book corner: take it back from the corner first.")
+        )
+    if loan is not None or item.status == Item.Status.ON_LOAN:
+        raise AlreadyOnLoan(_("This copy is on loan: check it in before withdrawing it."))
+    if item.status == Item.Status.WITHDRAWN:
+        raise CirculationError(
+            _("This copy was already withdrawn on %(day)s.") % {"day": _day(item)}
+        )
+
+
+def _day(item: Item) -> str:
+    # Copies withdrawn before withdrawals were dated have no date.
+    return item.withdrawn_on.isoformat() if item.withdrawn_on else _("an unknown date")
+
+
+def _close_repair(item: Item, channel: Channel, now: datetime) -> int | None:
+    """A copy in repair that is written off instead leaves the repair register's open list."""
+    repair = Repair.objects.filter(item=item, repaired_at__isnull=True).first()
+    if repair is None:
+        return None
+    repair.repaired_at = now
+    repair.repaired_by = channel.by
+    repair.notes = _("Withdrawn instead of repaired.")
+    repair.save(update_fields=["repaired_at", "repaired_by", "notes"])
+    return repair.pk
+
+
+@transaction.atomic
+def reinstate(item: Item | str, channel: Channel) -> CirculationEvent:
+    """Undo a withdrawal (a wrong scan, or a book that turns out to be wanted): the copy goes
+    back on the shelf, or is kept at once for the first waiting reader."""
+    item = _item(item, lock=True)
+    if item.status != Item.Status.WITHDRAWN:
+        raise CirculationError(_("This copy is not withdrawn."))
+    now = _now()
+    detail = {"reason": item.withdrawal_reason, "withdrawn_on": _iso(item.withdrawn_on)}
+    statements.update(
+        Item, item.pk, status=Item.Status.ON_SHELF, withdrawn_on=None, withdrawal_reason=""
+    )
+    item.status, item.withdrawn_on, item.withdrawal_reason = Item.Status.ON_SHELF, None, ""
+    event = _event(Action.REINSTATED, channel, now, item=item, detail=detail)
+    _trap_hold(item, channel, now, cause=event)
+    return event
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 # ----------------------------------------------------------------------------- compensation
 
 
