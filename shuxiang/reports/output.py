@@ -1,4 +1,4 @@
-"""The term figures as JSON (the DESIGN contract), Markdown for the 工作总结, and Excel.
+"""The term figures as JSON (the DESIGN contract), Markdown and Word for the 工作总结, and Excel.
 
 The JSON keys `students`, `student_loans`, `loans_per_student`, `coverage`,
 `circulation_rate`, `reading_room_uses` and `classes` ({"class", "students", "loans",
@@ -7,13 +7,25 @@ The JSON keys `students`, `student_loans`, `loans_per_student`, `coverage`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
+from datetime import date
 from io import BytesIO
 from typing import Any
 
+from django.conf import settings
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from PIL import Image
 
+from shuxiang.reports import charts, series
 from shuxiang.reports.figures import Change, ClassFigures, TermFigures
 
 HEADLINE_KEYS = [
@@ -278,3 +290,156 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]])
         sheet.append(row)
     for i, _name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = 14
+
+
+# ----------------------------------------------------------------------------- Word
+
+BODY_FONT = "宋体"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+CHART_WIDTH = Cm(15)
+CHART_MAX_HEIGHT = Cm(22)  # the per-class chart of a big school stays on one page
+# Cells written as numbers: 12, 0.88, 50.0%, +5, -0.5 个百分点.
+NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?%?( 个百分点)?$")
+
+
+def title(figures: TermFigures) -> str:
+    school = str(getattr(settings, "SHUXIANG_SCHOOL_NAME", "") or "")
+    return f"{school}{figures.period.label}图书馆工作总结（数据部分）"
+
+
+def to_docx(figures: TermFigures, changes: list[Change] | None = None) -> bytes:
+    """The 工作总结's data part as a Word document: sentences, tables and the four charts.
+
+    A4, 宋体 body and 黑体 headings (set for East Asian text, so Word and WPS do not fall
+    back to a Latin font), bordered tables with the numbers right-aligned.
+    """
+    document = Document()
+    _page_and_fonts(document)
+    document.core_properties.title = title(figures)
+    document.core_properties.author = "书香图书馆系统"
+    heading = document.add_heading(title(figures), level=0)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    period = figures.period
+    span = document.add_paragraph(f"统计时段：{_day(period.start)}至{_day(period.end)}")
+    span.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_heading("一、总体情况", level=1)
+    summary = document.add_paragraph(summary_sentences(figures))
+    summary.paragraph_format.first_line_indent = Pt(24)  # two characters, as Chinese is set
+    document.add_heading("二、主要指标", level=1)
+    _docx_table(document, ["指标", "数值"], _headline_rows(figures))
+    section = 3
+    if changes:
+        document.add_heading(f"{_CHINESE_NUMBERS[section]}、与上期比较", level=1)
+        _docx_table(document, ["指标", "本期", "上期", "变化"], _change_rows(changes))
+        section += 1
+    document.add_heading(f"{_CHINESE_NUMBERS[section]}、图表", level=1)
+    for number_, (caption, png) in enumerate(_charts(figures), start=1):
+        _picture(document, png)
+        note = document.add_paragraph(f"图{number_}　{caption}")
+        note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for title_, (header, rows) in _tables(figures).items():
+        section += 1
+        document.add_heading(f"{_CHINESE_NUMBERS[section]}、{title_}", level=1)
+        if rows:
+            _docx_table(document, header, rows)
+        else:
+            document.add_paragraph("（无）")
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+_CHINESE_NUMBERS = "〇一二三四五六七八九十"
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _charts(figures: TermFigures) -> list[tuple[str, bytes]]:
+    """The four pictures with their captions; the series counted here from the period."""
+    return [
+        ("每周借书与阅览册次", charts.loans_per_week(series.loans_per_week(figures.period))),
+        ("各班生均借书", charts.loans_per_class(figures.classes)),
+        ("按中图法大类借阅册次", charts.loans_by_main_class(figures.loans_by_main_class)),
+        (
+            "藏书结构（当前馆藏，按中图法大类）",
+            charts.collection_structure(series.collection_by_main_class()),
+        ),
+    ]
+
+
+def _picture(document: DocumentObject, png: bytes) -> None:
+    """15 cm wide, or shorter than a page when the picture is tall (a school of 60 classes)."""
+    with Image.open(BytesIO(png)) as image:
+        width, height = image.size
+    if CHART_WIDTH * height / width > CHART_MAX_HEIGHT:
+        document.add_picture(BytesIO(png), height=CHART_MAX_HEIGHT)
+    else:
+        document.add_picture(BytesIO(png), width=CHART_WIDTH)
+    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _east_asian(style: Any, font: str) -> None:
+    """Word picks the font of Chinese text from rFonts w:eastAsia, not from font.name; the
+    template's theme fonts (w:eastAsiaTheme …) would override it, so they go."""
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for name in [n for n in fonts.attrib if n.lower().endswith("theme")]:
+        del fonts.attrib[name]
+    fonts.set(qn("w:eastAsia"), font)
+
+
+def _page_and_fonts(document: DocumentObject) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin = section.bottom_margin = Cm(2.5)
+    body = document.styles["Normal"]
+    body.font.name = LATIN_FONT
+    body.font.size = Pt(12)  # 小四
+    _east_asian(body, BODY_FONT)
+    for name, size in (("Title", 18), ("Heading 1", 14)):
+        style = document.styles[name]
+        style.font.name = LATIN_FONT
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = RGBColor(0, 0, 0)  # prints black
+        _east_asian(style, HEADING_FONT)
+    title_style = document.styles["Title"].element.pPr
+    if title_style is not None and title_style.find(qn("w:pBdr")) is not None:
+        title_style.remove(title_style.find(qn("w:pBdr")))  # the template's blue rule
+
+
+def _docx_table(document: DocumentObject, header: list[str], rows: list[list[Any]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head = table.rows[0]
+    _repeat_as_header(head)
+    for cell, text in zip(head.cells, header, strict=True):
+        _write(cell, text, bold=True, right=False)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            text = str(value)
+            _write(cell, text, bold=False, right=bool(NUMERIC.match(text)))
+    document.add_paragraph()
+
+
+def _write(cell: Any, text: str, *, bold: bool, right: bool) -> None:
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.font.size = Pt(10.5)  # 五号, the size of Chinese report tables
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
+    if bold:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _repeat_as_header(row: Any) -> None:
+    """The header row repeats at the top of each page a long table runs onto."""
+    properties = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    properties.append(flag)

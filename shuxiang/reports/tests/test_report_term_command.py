@@ -1,4 +1,4 @@
-"""`shuxiang report term`: the DESIGN contract's JSON, Markdown, Excel and the refusals."""
+"""`shuxiang report term`: the DESIGN contract's JSON, Markdown, Excel, Word and the refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl  # type: ignore[import-untyped]
 import time_machine
 from django.core.management import CommandError, call_command
+from docx import Document
 
 from shuxiang.accounts.models import AuditLog
 from shuxiang.circulation.models import Term
@@ -90,6 +91,20 @@ class ReportTermCommandTest(HandMadeSchool):
         classes = list(book["班级借阅"].iter_rows(values_only=True))
         self.assertEqual(classes[1], ("三年级(1)班", 3, 4, 2, 1.3333, 0.6667, 1))
 
+    def test_it_writes_the_work_summary_to_a_word_file(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "工作总结.docx"
+            run(*RANGE, "--format", "docx", "--output", str(path), "--compare")
+            document = Document(BytesIO(path.read_bytes()))
+        self.assertEqual(
+            document.paragraphs[0].text, "2026年9月1日—2027年1月15日图书馆工作总结（数据部分）"
+        )
+        self.assertEqual(len(document.inline_shapes), 4)
+        headers = [[c.text for c in t.rows[0].cells] for t in document.tables]
+        self.assertIn(["指标", "本期", "上期", "变化"], headers)  # --compare
+        entry = AuditLog.objects.get(action="term_report_exported")
+        self.assertEqual(entry.detail["format"], "docx")
+
     def test_it_logs_every_export_without_names(self) -> None:
         run(*RANGE)
         entry = AuditLog.objects.get(action="term_report_exported")
@@ -99,8 +114,8 @@ class ReportTermCommandTest(HandMadeSchool):
 
     def test_it_refuses_bad_requests_in_chinese(self) -> None:
         cases = [
-            (["--format", "docx"], "Word 格式尚未提供"),
-            (["--format", "pdf"], "不支持的格式“pdf”"),
+            (["--format", "docx"], "Word 格式要用 --output 指定保存的文件"),
+            (["--format", "pdf"], "不支持的格式“pdf”（可用：json、md、xlsx、docx）"),
             (["--format", "xlsx"], "Excel 格式要用 --output 指定保存的文件"),
             (["--from", "2026-09-01"], "--from 和 --to 要一起给出"),
             (["--from", "2026-9-x", "--to", "2027-01-15"], "--from 的日期“2026-9-x”无法识别"),

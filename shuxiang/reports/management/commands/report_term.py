@@ -1,6 +1,8 @@
-"""`shuxiang report term [--from D --to D] [--format json|md|xlsx] [--output FILE]`.
+"""`shuxiang report term [--from D --to D] [--format json|md|xlsx|docx] [--output FILE]`.
 
 Writes the term figures (docs/reports.md). Without --from/--to: the term containing today.
+docx is the 工作总结's data part as a Word document (sentences, tables, four charts); it and
+xlsx are files, so they need --output.
 The reading stars name children, so every run writes an audit-log line (ids only).
 """
 
@@ -18,6 +20,11 @@ from shuxiang.accounts.models import AuditLog
 from shuxiang.reports import figures, output, periods
 
 FORMATS = ["json", "md", "xlsx", "docx"]
+# Formats that are files, not text: what to say when --output is missing.
+FILE_ONLY = {
+    "xlsx": "Excel 格式要用 --output 指定保存的文件，例如 --output 学期统计.xlsx",
+    "docx": "Word 格式要用 --output 指定保存的文件，例如 --output 工作总结.docx",
+}
 
 
 def _day(text: str, option: str) -> date:
@@ -42,12 +49,17 @@ def _period(opts: dict[str, Any]) -> periods.Period:
 
 
 class Command(BaseCommand):
-    help = "Write the term figures (loans per student, coverage, classes …) as JSON, MD or Excel."
+    help = (
+        "Write the term figures (loans per student, coverage, classes …) as JSON, Markdown, "
+        "Excel, or the work summary as a Word document with charts."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", metavar="YYYY-MM-DD", help="first day (with --to)")
         parser.add_argument("--to", metavar="YYYY-MM-DD", help="last day (with --from)")
-        parser.add_argument("--format", default="json", help="json (default), md or xlsx")
+        parser.add_argument(
+            "--format", default="json", help="json (default), md, xlsx or docx (Word, with charts)"
+        )
         parser.add_argument("--output", metavar="FILE", help="write to this file")
         parser.add_argument(
             "--compare", action="store_true", help="add the change from the previous period"
@@ -56,14 +68,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         fmt = opts["format"]
-        if fmt == "docx":
-            raise CommandError("Word 格式尚未提供，请先用 --format md 或 xlsx")
         if fmt not in FORMATS:
-            raise CommandError(f"不支持的格式“{fmt}”（可用：json、md、xlsx）")
-        if fmt == "xlsx" and not opts["output"]:
-            raise CommandError(
-                "Excel 格式要用 --output 指定保存的文件，例如 --output 学期统计.xlsx"
-            )
+            raise CommandError(f"不支持的格式“{fmt}”（可用：json、md、xlsx、docx）")
+        if fmt in FILE_ONLY and not opts["output"]:
+            raise CommandError(FILE_ONLY[fmt])
         if opts["top"] < 1:
             raise CommandError("--top 至少为 1")
         period = _period(opts)
@@ -91,13 +99,15 @@ class Command(BaseCommand):
     ) -> None:
         if fmt == "xlsx":
             content: bytes | str = output.to_xlsx(result, changes)
+        elif fmt == "docx":
+            content = output.to_docx(result, changes)
         elif fmt == "md":
             content = output.to_markdown(result, changes)
         else:
             content = json.dumps(output.to_json(result, changes), ensure_ascii=False, indent=2)
             content += "\n"
         if target is None:
-            assert isinstance(content, str)  # xlsx always has a target
+            assert isinstance(content, str)  # xlsx and docx always have a target
             self.stdout.write(content, ending="")
             return
         path = Path(target)
