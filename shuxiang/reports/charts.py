@@ -158,6 +158,8 @@ def _horizontal(
             )
             p.draw.rectangle(band, fill=BAND)
     _ticks_x(p, end, tick, x, top, bottom)
+    if mean is not None:  # behind the bars, so it never hides one
+        _mean_line(p, x(mean[0]), top, bottom, mean[1])
     for i, bar in enumerate(bars):
         middle = round(top + (i + 0.5) * step_y)
         half = max(1, round(step_y * 0.32))
@@ -167,8 +169,6 @@ def _horizontal(
             p.draw.rectangle((left, middle - half, x(bar.value), middle + half), fill=colour)
         p.text(bar.text, (x(bar.value) + p.px(10), middle), label_size, anchor="lm")
     p.draw.line((left, top, left, bottom), fill=GREY, width=max(1, p.px(2)))
-    if mean is not None:
-        _mean_line(p, x(mean[0]), top, bottom, mean[1])
     p.text(axis, ((left + right) // 2, p.height - p.px(40)), 30, anchor="mb", fill=GREY)
     return p.png()
 
