@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from shuxiang.circulation import config
 from shuxiang.circulation.models import ClosedDay, Loan, OpeningHours, ReadingRoomVisit, Term
@@ -47,16 +47,16 @@ CUMULATIVE = frozenset(
 )
 
 UNITS: dict[str, Promise] = {
-    M.LOANS_PER_STUDENT: pgettext_lazy("goal unit", "books per student"),
-    M.COVERAGE: pgettext_lazy("goal unit", "% of students"),
-    M.CARD_ISSUE_RATE: pgettext_lazy("goal unit", "% of students"),
-    M.CIRCULATION_RATE: pgettext_lazy("goal unit", "loans per volume"),
-    M.LOANS_PER_TEACHER: pgettext_lazy("goal unit", "books per teacher"),
-    M.TEACHER_COVERAGE: pgettext_lazy("goal unit", "% of teachers"),
-    M.CLASS_WEEKLY: pgettext_lazy("goal unit", "% of classes"),
-    M.TEACHER_ROOM_WEEKLY: pgettext_lazy("goal unit", "visits per teacher a week"),
-    M.READING_ROOM_USES: pgettext_lazy("goal unit", "uses"),
-    M.NEW_ITEMS: pgettext_lazy("goal unit", "volumes"),
+    M.LOANS_PER_STUDENT: _("books per student"),
+    M.COVERAGE: _("per cent of students"),
+    M.CARD_ISSUE_RATE: _("per cent of students"),
+    M.CIRCULATION_RATE: _("loans per volume"),
+    M.LOANS_PER_TEACHER: _("books per teacher"),
+    M.TEACHER_COVERAGE: _("per cent of teachers"),
+    M.CLASS_WEEKLY: _("per cent of classes"),
+    M.TEACHER_ROOM_WEEKLY: _("visits per teacher a week"),
+    M.READING_ROOM_USES: _("uses in the reading room"),
+    M.NEW_ITEMS: _("volumes received"),
 }
 
 
