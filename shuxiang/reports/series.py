@@ -17,6 +17,7 @@ from django.db.models.functions import Substr, Upper
 from shuxiang.catalog.models import ClcClass, Item
 from shuxiang.circulation.models import Loan
 from shuxiang.lib import clc
+from shuxiang.patrons.models import Patron
 from shuxiang.reports.figures import MAIN_CLASS_NAMES, UNCLASSIFIED
 from shuxiang.reports.periods import Period
 
@@ -36,16 +37,20 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def loans_per_week(period: Period) -> list[Week]:
+def loans_per_week(period: Period, school_class: int | None = None) -> list[Week]:
     """Each week (Monday to Sunday) that overlaps the period, with its loans in the period.
 
     Counted per day in the database (a year is at most 366 rows) and folded into weeks here;
-    a week with no loans is listed with 0 so that the line shows the holiday.
+    a week with no loans is listed with 0 so that the line shows the holiday. Given a class
+    (its id), only its pupils' loans: the class on the loan row, as the class table counts.
     """
+    loans = Loan.objects.between(period.start, period.end).filter(
+        kind__in=[Loan.Kind.REGULAR, Loan.Kind.IN_ROOM]
+    )
+    if school_class is not None:
+        loans = loans.filter(school_class=school_class, patron_type=Patron.Type.STUDENT)
     rows = (
-        Loan.objects.between(period.start, period.end)
-        .filter(kind__in=[Loan.Kind.REGULAR, Loan.Kind.IN_ROOM])
-        .values("checked_out_on", "kind")
+        loans.values("checked_out_on", "kind")
         .annotate(n=Count("id"))
         .order_by()
     )
