@@ -6,11 +6,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import time_machine
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.circulation.models import Loan, ReadingRoomVisit
+from shuxiang.reports import goals
 from shuxiang.reports.models import PlanGoal
 from shuxiang.test import BaseTestCase
 
@@ -118,6 +120,15 @@ class GoalPagesTest(BaseTestCase):
         self.goal("秋季目标", M.COVERAGE, "100")
         self.client.force_login(self.vera)
         self.assertContains(self.client.get(LIST, {"term": "下学期"}), "秋季目标")
+
+    def test_it_draws_the_dashboard_partial_from_the_dashboard_context(self) -> None:
+        self.goal("学生借阅覆盖率达到100%", M.COVERAGE, "100")
+        html = render_to_string(
+            "reports/_goals_progress.html", goals.dashboard_context(date(2026, 11, 4))
+        )
+        self.assertIn("学生借阅覆盖率达到100%", html)
+        self.assertIn('data-status="behind"', html)
+        self.assertIn(f'href="{LIST}"', html)
 
     # ------------------------------------------------------------------------- who may
 
