@@ -49,6 +49,7 @@ HEADLINE_KEYS = [
     "circulation_rate",
     "new_items",
     "donations",
+    "withdrawn",
     "class_gap",
 ]
 
@@ -74,6 +75,7 @@ NAMES = {
     "circulation_rate": "流通率",
     "new_items": "新增图书（册）",
     "donations": "捐赠图书（册）",
+    "withdrawn": "注销图书（册）",
     "class_gap": "班级生均借书差距（册）",
 }
 PERCENT = {"coverage", "card_issue_rate", "teacher_coverage", "circulation_rate"}
@@ -149,8 +151,10 @@ def summary_sentences(f: TermFigures) -> str:
         f"阅览室阅览 {f.reading_room_uses} 册次，班级图书角借出 {f.class_corner_loans} 册，"
         f"续借 {f.renewals} 次（续借不计入借书册次）。"
         f"期末馆藏 {f.items_held} 册，流通率 {percent(f.circulation_rate)}；"
-        f"本期新增图书 {f.new_items} 册，其中捐赠 {f.donations} 册。"
+        f"本期新增图书 {f.new_items} 册，其中捐赠 {f.donations} 册"
     )
+    # A term without withdrawals is the usual case; "注销旧书 0 册" would read oddly.
+    text += f"，注销旧书 {f.withdrawn} 册。" if f.withdrawn else "。"
     if f.top_classes:
         best = f.top_classes[0]
         text += (
@@ -246,31 +250,52 @@ def _tables(f: TermFigures) -> dict[str, tuple[list[str], list[list[Any]]]]:
 
 def to_xlsx(figures: TermFigures, changes: list[Change] | None = None) -> bytes:
     """One sheet per table; numbers stay numbers so the librarian can chart them."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook always has its first sheet
-    sheet.title = "主要指标"
-    sheet.append([figures.period.label, figures.period.start, figures.period.end])
-    sheet.append(["指标", "数值"])
-    for key in HEADLINE_KEYS:
-        sheet.append([NAMES[key], getattr(figures, key)])
+    return _workbook(figures, _sheets(figures, changes))
+
+
+def table_to_xlsx(figures: TermFigures, title: str, changes: list[Change] | None = None) -> bytes:
+    """One table of the report (its sheet's title, e.g. 班级借阅) as a workbook of one sheet."""
+    sheets = _sheets(figures, changes)
+    if title not in sheets:
+        raise KeyError(title)
+    return _workbook(figures, {title: sheets[title]})
+
+
+def _sheets(
+    figures: TermFigures, changes: list[Change] | None
+) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Each sheet's header and rows, as numbers (ratios 0–1), in the workbook's order."""
+    sheets = {
+        "主要指标": (["指标", "数值"], [[NAMES[k], getattr(figures, k)] for k in HEADLINE_KEYS])
+    }
     if changes:
-        _sheet(
-            book,
-            "与上期比较",
+        sheets["与上期比较"] = (
             ["指标", "本期", "上期", "变化"],
             [[NAMES[c.figure], c.current, c.previous, c.change] for c in changes],
         )
-    _sheet(book, "班级借阅", CLASS_HEADER, _class_numbers(figures.classes))
-    _sheet(
-        book,
-        "最爱读书班级",
+    sheets["班级借阅"] = (CLASS_HEADER, _class_numbers(figures.classes))
+    sheets["最爱读书班级"] = (
         ["名次", *CLASS_HEADER],
         [[i + 1, *row] for i, row in enumerate(_class_numbers(figures.top_classes))],
     )
+    tables = _tables(figures)
     for title in ("阅读之星", "热门图书", "按中图法大类借阅"):
-        header, rows = _tables(figures)[title]
-        _sheet(book, title, header, rows)
+        sheets[title] = tables[title]
+    return sheets
+
+
+def _workbook(figures: TermFigures, sheets: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
+    book = Workbook()
+    blank = book.active
+    assert blank is not None  # a new workbook always has its first sheet
+    book.remove(blank)
+    for title, (header, rows) in sheets.items():
+        sheet = _sheet(book, title, header, rows)
+        if title == "主要指标":  # which period, above the figures
+            sheet.insert_rows(1)
+            period = figures.period
+            for column, value in enumerate([period.label, period.start, period.end], start=1):
+                sheet.cell(row=1, column=column, value=value)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -283,13 +308,14 @@ def _class_numbers(rows: list[ClassFigures]) -> list[list[Any]]:
     ]
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Any:
     sheet = book.create_sheet(title)
     sheet.append(header)
     for row in rows:
         sheet.append(row)
     for i, _name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = 14
+    return sheet
 
 
 # ----------------------------------------------------------------------------- Word

@@ -71,6 +71,17 @@ class WorkSummaryDocumentTest(HandMadeSchool):
         self.assertIn("阅览室阅览 2 册次，班级图书角借出 3 册，续借 2 次", text)
         self.assertIn("期末馆藏 8 册，流通率 150.0%", text)
 
+    def test_it_mentions_the_books_withdrawn_only_when_there_were_some(self) -> None:
+        text = "\n".join(p.text for p in self.document().paragraphs)
+        self.assertIn("本期新增图书 4 册，其中捐赠 1 册。", text)
+        self.assertNotIn("注销", text)
+        self.items["B3"].withdrawn_on = date(2026, 12, 1)  # withdrawn during the term
+        self.items["B3"].save(update_fields=["withdrawn_on"])
+        document = self.document()
+        text = "\n".join(p.text for p in document.paragraphs)
+        self.assertIn("本期新增图书 4 册，其中捐赠 1 册，注销旧书 1 册。", text)
+        self.assertIn(["注销图书（册）", "1"], cells(document, ["指标", "数值"]))
+
     def test_it_writes_the_headline_and_class_tables_with_numbers_right_aligned(self) -> None:
         document = self.document()
         headline = cells(document, ["指标", "数值"])

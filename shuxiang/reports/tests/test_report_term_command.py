@@ -36,6 +36,7 @@ class ReportTermCommandTest(HandMadeSchool):
         self.assertEqual(data["coverage"], 0.5)
         self.assertEqual(data["circulation_rate"], 1.5)
         self.assertEqual(data["reading_room_uses"], 2)
+        self.assertEqual(data["withdrawn"], 0)  # B3 was withdrawn before dates were kept
         self.assertEqual(data["period"]["label"], "2026年9月1日—2027年1月15日")
         first = data["classes"][0]
         self.assertLessEqual(
