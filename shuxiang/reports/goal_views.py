@@ -32,7 +32,11 @@ MAX_TARGET = Decimal(100000)
 
 
 class GoalForm(StyledForm):
-    text = forms.CharField(label=_("Goal as written in the plan"), max_length=200)
+    text = forms.CharField(
+        label=_("Goal as written in the plan"),
+        max_length=200,
+        error_messages={"required": _("Write the goal as it stands in the plan.")},
+    )
     measure = forms.ChoiceField(label=_("Measured by"), choices=PlanGoal.Measure.choices)
     target = forms.DecimalField(
         label=_("Target figure"), min_value=0, max_value=MAX_TARGET, max_digits=8, decimal_places=2
@@ -42,12 +46,6 @@ class GoalForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs["placeholder"] = "学生人均借书2册以上"
         self.fields["target"].help_text = _("Shares in per cent: type 100 for all of them.")
-
-    def clean_text(self) -> str:
-        text = str(self.cleaned_data["text"]).strip()
-        if not text:
-            raise forms.ValidationError(gettext("Write the goal as it stands in the plan."))
-        return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -190,7 +190,7 @@ class GoalPagesTest(BaseTestCase):
         cases = [
             ({"text": "覆盖率", "measure": M.COVERAGE, "target": "120"}, "目标值不能超过 100"),
             ({"text": "每班每周", "measure": M.CLASS_WEEKLY, "target": "0"}, "目标值为 0"),
-            ({"text": "  ", "measure": M.COVERAGE, "target": "90"}, "这个字段是必填项"),
+            ({"text": "  ", "measure": M.COVERAGE, "target": "90"}, "请按计划原文填写目标"),
             ({"text": "人均", "measure": M.LOANS_PER_STUDENT, "target": "两册"}, "输入一个数字"),
             ({"text": "人均", "measure": M.LOANS_PER_STUDENT, "target": "-1"}, "大于或等于0"),
             ({"text": "人均", "measure": "loans_per_parent", "target": "2"}, "选择一个有效的选项"),
