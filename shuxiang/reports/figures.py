@@ -124,6 +124,7 @@ class TermFigures:
     circulation_rate: float
     new_items: int
     donations: int
+    withdrawn: int
     classes: list[ClassFigures] = field(default_factory=list)
     class_gap: float = 0.0
     top_classes: list[ClassFigures] = field(default_factory=list)
@@ -148,8 +149,14 @@ SCAN_AFTER_DAYS = 31
 SCAN_SHARE = 5
 
 
+def _scan(period: Period) -> bool:
+    """Whether SQLite should read all the loans (a table or an index straight through)
+    rather than look up the period's loans one by one through the day index."""
+    return connection.vendor == "sqlite" and period.days > SCAN_AFTER_DAYS and _many(period)
+
+
 def _loans(period: Period) -> QuerySet[Loan]:
-    if connection.vendor == "sqlite" and period.days > SCAN_AFTER_DAYS and _many(period):
+    if _scan(period):
         # COALESCE(d, d) is d, but no index can serve it: SQLite scans the table.
         day = Coalesce("checked_out_on", "checked_out_on")
         return Loan.objects.alias(day=day).filter(day__gte=period.start, day__lte=period.end)
@@ -165,10 +172,14 @@ def _many_cached(start: date, end: date, total: int) -> bool:
 def _many(period: Period) -> bool:
     """Whether the period holds a good part of all the loans (else the day index is right:
     the year before the first one, a quiet summer)."""
+    return _many_between(period.start, period.end)
+
+
+def _many_between(start: date, end: date) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {Loan._meta.db_table}")  # noqa: S608
         total = cursor.fetchone()[0] or 0
-    return _many_cached(period.start, period.end, total)
+    return _many_cached(start, end, total)
 
 
 # ----------------------------------------------------------------------------- who counts
@@ -269,7 +280,20 @@ class _LoanCounts:
             self.readers[(patron, klass)] += n
 
 
+# The covering index of the loan counts (circulation migration 0008), in GROUP BY order.
+COUNTS_INDEX = "loan_counts"
+
+
 def _loan_counts(period: Period) -> _LoanCounts:
+    counts = _LoanCounts()
+    for row in _loan_count_rows(period):
+        counts.add(row)
+    return counts
+
+
+def _loan_count_rows(period: Period) -> list[dict[str, Any]]:
+    if _scan(period):
+        return _loan_count_rows_sqlite(period)
     # The GROUP BY follows this order. PostgreSQL sorts integers faster than text, so the
     # patron goes first there; SQLite, grouping by patron first, would walk the patron index
     # row by row, so the kind goes first there.
@@ -282,16 +306,38 @@ def _loan_counts(period: Period) -> _LoanCounts:
         .annotate(n=Count("id"), renewed=Sum("renewals"))
         .order_by()
     )
-    counts = _LoanCounts()
-    for row in rows:
-        counts.add(row)
-    return counts
+    return list(rows)
+
+
+def _loan_count_rows_sqlite(period: Period) -> list[dict[str, Any]]:
+    """The counts of a long period, read from the index loan_counts alone.
+
+    It holds every column the query needs, in GROUP BY order: SQLite walks it once without
+    sorting (a third of a second for a district's year, against more than a second to sort
+    the table's rows). The planner prefers the day index, walked row by row, so it is named,
+    with the index's condition (always true) that lets the query use it.
+    """
+    sql = (
+        "SELECT kind, patron_type, school_class_id, patron_id, COUNT(*), SUM(renewals) "
+        f"FROM {Loan._meta.db_table} INDEXED BY {COUNTS_INDEX} "
+        "WHERE renewals >= 0 AND checked_out_on >= %s AND checked_out_on <= %s "
+        "GROUP BY kind, patron_type, school_class_id, patron_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (period.start.isoformat(), period.end.isoformat()))
+        return [
+            {"kind": k, "patron_type": t, "sc": c, "patron": p, "n": n, "renewed": r}
+            for k, t, c, p, n, r in cursor.fetchall()
+        ]
 
 
 def _items(period: Period) -> dict[str, int]:
-    """Copies held at the end of the period, received in it, and donated in it."""
+    """Copies held at the end of the period, received in it, donated in it, withdrawn in it."""
     received = Q(received_on__gte=period.start, received_on__lte=period.end)
-    held = ~Q(status=Item.Status.WITHDRAWN) & (
+    withdrawn = Q(status=Item.Status.WITHDRAWN)
+    # Gone by the end: withdrawn by then, or withdrawn before the date was kept (no date).
+    gone = withdrawn & (Q(withdrawn_on__isnull=True) | Q(withdrawn_on__lte=period.end))
+    held = ~gone & (
         Q(received_on__lte=period.end)
         | Q(received_on__isnull=True, created_at__lt=_day_after(period.end))
     )
@@ -299,6 +345,9 @@ def _items(period: Period) -> dict[str, int]:
         held=Count("id", filter=held),
         new=Count("id", filter=received),
         donations=Count("id", filter=received & Q(source=Item.Source.DONATION)),
+        withdrawn=Count(
+            "id", filter=withdrawn & Q(withdrawn_on__gte=period.start, withdrawn_on__lte=period.end)
+        ),
     )
 
 
@@ -344,6 +393,7 @@ def term_figures(period: Period, *, top: int = 10) -> TermFigures:
         circulation_rate=ratio(lent, items["held"]),
         new_items=items["new"],
         donations=items["donations"],
+        withdrawn=items["withdrawn"],
         classes=classes,
         class_gap=round(ranked[0].loans_per_student - ranked[-1].loans_per_student, 4)
         if ranked
@@ -413,7 +463,26 @@ def _overdue_by_class(period: Period) -> dict[int | None, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+    if connection.vendor == "sqlite" and _many_between(date.min, day):
+        return dict(_read_straight(rows))
     return {row["school_class"]: row["n"] for row in rows}
+
+
+def _read_straight(rows: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The query's rows, SQLite told to read the loans table straight through.
+
+    Most loans were made by the end of the period, and all but a few came back: no index
+    narrows them much. Left to itself the planner walks an index row by row, ten times
+    slower than the scan (two seconds against a fifth on a district's year).
+    """
+    sql, params = rows.query.sql_with_params()
+    table = f'FROM "{Loan._meta.db_table}"'
+    if table not in sql:  # pragma: no cover - Django always names the table so
+        return [tuple(row.values()) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace(table, f"{table} NOT INDEXED", 1), params)
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+    return found
 
 
 # ----------------------------------------------------------------------------- rankings

@@ -19,8 +19,9 @@ The period is 2026-09-01 – 2027-01-15. Who counts (docs/reports.md):
 So: students 8; student loans 7 by 4 pupils → 0.875 per pupil, coverage 0.5; usable cards
 6 of 8 → 0.75. Teachers: t1 (2 loans, 1 reading-room use), t2 (none), t3 (left, none) →
 teachers 2, 1.0 per teacher, coverage 0.5. 三(2)'s corner got 3 copies. Reading-room uses 2.
-Renewals 2. Items: 9 copies, one withdrawn, one received after the end → 8 held; loans out of
-the library 7 + 2 + 3 = 12 → circulation rate 1.5. Received in the period: 4, one donated.
+Renewals 2. Items: 10 copies, one withdrawn (before the date was kept: no date), one received
+after the end → 8 held; loans out of the library 7 + 2 + 3 = 12 → circulation rate 1.5.
+Received in the period: 4, one donated; none withdrawn in it.
 """
 
 from __future__ import annotations
@@ -234,7 +235,35 @@ class TermFiguresTest(HandMadeSchool):
         result = self.figures()
         self.assertEqual(result.items_held, 8)
         self.assertEqual(result.circulation_rate, 1.5)
-        self.assertEqual((result.new_items, result.donations), (4, 1))
+        self.assertEqual((result.new_items, result.donations, result.withdrawn), (4, 1, 0))
+
+    def test_it_counts_the_copies_withdrawn_in_the_period_and_holds_those_withdrawn_later(
+        self,
+    ) -> None:
+        for barcode, day in [("W1", date(2026, 6, 1)), ("W2", date(2026, 10, 1))]:
+            self._withdrawn_copy(barcode, day)
+        self._withdrawn_copy("W3", date(2027, 1, 20))
+        result = self.figures()
+        # At 15 January: the school's 8, and W3 (withdrawn on 20 January); not W1 (June),
+        # W2 (October), nor B3 (no date: gone). Withdrawn in the period: W2. 12 loans ÷ 9.
+        self.assertEqual((result.items_held, result.withdrawn), (9, 1))
+        self.assertEqual(result.circulation_rate, 1.3333)
+        previous = figures.term_figures(periods.between(PERIOD_START, PERIOD_END).previous())
+        # At 31 August (2026-04-17 – 08-31): A1–A3, C3, and W2 and W3 still on the books;
+        # W1 withdrawn in June.
+        self.assertEqual((previous.items_held, previous.withdrawn), (6, 1))
+
+    def _withdrawn_copy(self, barcode: str, day: date) -> Item:
+        return Item.objects.create(
+            record=self.records["r1"],
+            barcode=barcode,
+            accession_number=barcode,
+            location=self.items["A1"].location,
+            received_on=LONG_AGO,
+            status=Item.Status.WITHDRAWN,
+            withdrawn_on=day,
+            withdrawal_reason=Item.WithdrawalReason.WORN,
+        )
 
     def test_it_lists_every_class_with_its_pupils_loans_and_overdue_books(self) -> None:
         rows = {
