@@ -137,12 +137,12 @@ def _horizontal(
     if not bars or not any(b.value for b in bars):
         return _empty(title, width, height)
     p = _Picture(width, height, title)
-    label_size = min(32, row * 0.72)
+    top, bottom = p.px(130), p.height - p.px(130)
+    step_y = (bottom - top) / len(bars)
+    label_size = min(32, step_y / p.scale * 0.72)  # in 1,800-wide units, as p.text takes
     label_w = min(max(p.length(b.label, label_size) for b in bars), p.width * 0.32)
     left = round(p.px(40) + label_w + p.px(16))
     right = p.width - p.px(40) - round(max(p.length(b.text, label_size) for b in bars))
-    top, bottom = p.px(130), p.height - p.px(130)
-    step_y = (bottom - top) / len(bars)
     end, tick = _nice_top(max(b.value for b in bars))
 
     def x(value: float) -> int:

@@ -329,7 +329,8 @@ CHART_MAX_HEIGHT = Cm(22)  # the per-class chart of a big school stays on one pa
 NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?%?( 个百分点)?$")
 
 
-def title(figures: TermFigures) -> str:
+def docx_title(figures: TermFigures) -> str:
+    """实验小学2026—2027学年第一学期图书馆工作总结（数据部分）; no school name when none is set."""
     school = str(getattr(settings, "SHUXIANG_SCHOOL_NAME", "") or "")
     return f"{school}{figures.period.label}图书馆工作总结（数据部分）"
 
@@ -342,31 +343,26 @@ def to_docx(figures: TermFigures, changes: list[Change] | None = None) -> bytes:
     """
     document = Document()
     _page_and_fonts(document)
-    document.core_properties.title = title(figures)
-    document.core_properties.author = "书香图书馆系统"
-    heading = document.add_heading(title(figures), level=0)
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    period = figures.period
-    span = document.add_paragraph(f"统计时段：{_day(period.start)}至{_day(period.end)}")
-    span.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_heading("一、总体情况", level=1)
+    _title(document, figures)
+    numbers = iter("一二三四五六七八九十")
+
+    def section(name: str) -> None:
+        document.add_heading(f"{next(numbers)}、{name}", level=1)
+
+    section("总体情况")
     summary = document.add_paragraph(summary_sentences(figures))
     summary.paragraph_format.first_line_indent = Pt(24)  # two characters, as Chinese is set
-    document.add_heading("二、主要指标", level=1)
+    section("主要指标")
     _docx_table(document, ["指标", "数值"], _headline_rows(figures))
-    section = 3
     if changes:
-        document.add_heading(f"{_CHINESE_NUMBERS[section]}、与上期比较", level=1)
+        section("与上期比较")
         _docx_table(document, ["指标", "本期", "上期", "变化"], _change_rows(changes))
-        section += 1
-    document.add_heading(f"{_CHINESE_NUMBERS[section]}、图表", level=1)
-    for number_, (caption, png) in enumerate(_charts(figures), start=1):
+    section("图表")
+    for n, (caption, png) in enumerate(_charts(figures), start=1):
         _picture(document, png)
-        note = document.add_paragraph(f"图{number_}　{caption}")
-        note.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for title_, (header, rows) in _tables(figures).items():
-        section += 1
-        document.add_heading(f"{_CHINESE_NUMBERS[section]}、{title_}", level=1)
+        document.add_paragraph(f"图{n}　{caption}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for name, (header, rows) in _tables(figures).items():
+        section(name)
         if rows:
             _docx_table(document, header, rows)
         else:
@@ -376,7 +372,14 @@ def to_docx(figures: TermFigures, changes: list[Change] | None = None) -> bytes:
     return out.getvalue()
 
 
-_CHINESE_NUMBERS = "〇一二三四五六七八九十"
+def _title(document: DocumentObject, figures: TermFigures) -> None:
+    title = docx_title(figures)
+    document.core_properties.title = title
+    document.core_properties.author = "书香图书馆系统"
+    document.add_heading(title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    period = figures.period
+    span = document.add_paragraph(f"统计时段：{_day(period.start)}至{_day(period.end)}")
+    span.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _day(day: date) -> str:
