@@ -197,14 +197,25 @@ def goals_of(period: Period) -> list[PlanGoal]:
     return list(PlanGoal.objects.filter(term_start=period.start).order_by("position", "pk"))
 
 
-def progress(period: Period, today: date, *, names: bool = False) -> list[GoalProgress]:
+def progress(
+    period: Period,
+    today: date,
+    *,
+    names: bool = False,
+    counted: figures.TermFigures | None = None,
+) -> list[GoalProgress]:
     """Every goal of the term against the term so far. names: list the teachers behind by
-    name (staff only; otherwise only their number)."""
+    name (staff only; otherwise only their number). counted: the term so far's figures when
+    the caller already has them (the dashboard), so that they are not counted twice."""
     goals = goals_of(period)
     if not goals:
         return []
     so_far = Period(period.start, max(period.start, min(period.end, today)), period.label)
-    term = figures.term_figures(so_far, top=0)
+    same = counted is not None and (counted.period.start, counted.period.end) == (
+        so_far.start,
+        so_far.end,
+    )
+    term = counted if same and counted is not None else figures.term_figures(so_far, top=0)
     days = school_days(period.start, period.end)
     share, weeks = _share(days, period, today), _weeks(days, period, today)
     return [_progress(goal, term, share, weeks, names) for goal in goals]
@@ -314,12 +325,14 @@ def _teacher_room_weekly(
     )
 
 
-def dashboard_context(today: date, *, names: bool = False) -> dict[str, Any]:
+def dashboard_context(
+    today: date, *, names: bool = False, counted: figures.TermFigures | None = None
+) -> dict[str, Any]:
     """What the reports dashboard needs to show this term's goals with
     {% include "reports/_goals_progress.html" %}."""
     period = term_of(today)
     return {
         "goal_period": period,
-        "goal_progress": progress(period, today, names=names),
+        "goal_progress": progress(period, today, names=names, counted=counted),
         "goals_url": reverse("goals:list"),
     }
