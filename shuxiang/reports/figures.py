@@ -586,6 +586,7 @@ HEADLINES = [
     "circulation_rate",
     "new_items",
     "donations",
+    "withdrawn",
     "class_gap",
 ]
 

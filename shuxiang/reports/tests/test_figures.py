@@ -252,6 +252,8 @@ class TermFiguresTest(HandMadeSchool):
         # At 31 August (2026-04-17 – 08-31): A1–A3, C3, and W2 and W3 still on the books;
         # W1 withdrawn in June.
         self.assertEqual((previous.items_held, previous.withdrawn), (6, 1))
+        changes = {c.figure: c for c in figures.compare(result, previous)}
+        self.assertEqual((changes["withdrawn"].current, changes["withdrawn"].previous), (1, 1))
 
     def _withdrawn_copy(self, barcode: str, day: date) -> Item:
         return Item.objects.create(
