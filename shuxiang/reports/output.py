@@ -136,7 +136,7 @@ def number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
 
 
-def _show(key: str, value: float) -> str:
+def show(key: str, value: float) -> str:
     return percent(value) if key in PERCENT else number(value)
 
 
@@ -184,22 +184,22 @@ def to_markdown(figures: TermFigures, changes: list[Change] | None = None) -> st
 
 
 def _headline_rows(f: TermFigures) -> list[list[Any]]:
-    return [[NAMES[key], _show(key, getattr(f, key))] for key in HEADLINE_KEYS]
+    return [[NAMES[key], show(key, getattr(f, key))] for key in HEADLINE_KEYS]
 
 
 def _change_rows(changes: list[Change]) -> list[list[Any]]:
     return [
         [
             NAMES[c.figure],
-            _show(c.figure, c.current),
-            _show(c.figure, c.previous),
-            _difference(c.figure, c.change),
+            show(c.figure, c.current),
+            show(c.figure, c.previous),
+            difference(c.figure, c.change),
         ]
         for c in changes
     ]
 
 
-def _difference(figure: str, change: float) -> str:
+def difference(figure: str, change: float) -> str:
     """+3, -0.5; a change of a rate in percentage points (个百分点), as reports write it."""
     if figure in PERCENT:
         return f"{change * 100:+.1f} 个百分点"

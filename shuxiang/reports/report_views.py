@@ -228,14 +228,14 @@ CARDS = [
 
 def _cards(result: TermFigures) -> list[dict[str, Any]]:
     return [
-        {"key": key, "label": label, "value": output._show(key, getattr(result, key))}
+        {"key": key, "label": label, "value": output.show(key, getattr(result, key))}
         for key, label in CARDS
     ]
 
 
 def _headline(result: TermFigures) -> list[dict[str, Any]]:
     return [
-        {"key": key, "label": output.NAMES[key], "value": output._show(key, getattr(result, key))}
+        {"key": key, "label": output.NAMES[key], "value": output.show(key, getattr(result, key))}
         for key in output.HEADLINE_KEYS
     ]
 
@@ -244,9 +244,9 @@ def _changes(changes: list[figures.Change] | None) -> list[dict[str, Any]]:
     return [
         {
             "label": output.NAMES[c.figure],
-            "current": output._show(c.figure, c.current),
-            "previous": output._show(c.figure, c.previous),
-            "change": output._difference(c.figure, c.change),
+            "current": output.show(c.figure, c.current),
+            "previous": output.show(c.figure, c.previous),
+            "change": output.difference(c.figure, c.change),
             "up": c.change > 0,
             "down": c.change < 0,
         }

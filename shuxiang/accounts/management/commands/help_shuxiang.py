@@ -34,7 +34,7 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
                                打印借书证
   export notices [--class 5-2] [--date 日期] --output FILE.pdf
                                打印催还通知单（每班一页起，可裁剪）
-  report term [--from 日期 --to 日期] [--format json|md|xlsx] [--output FILE] [--compare]
+  report term [--from 日期 --to 日期] [--format json|md|xlsx|docx] [--output FILE] [--compare]
                                学期统计（默认本学期）：人均借书、覆盖率、各班情况……
   reindex                      重建检索索引
   overdue [--date YYYY-MM-DD]  每日：过期预约、生成催还单（供定时任务调用）
