@@ -43,6 +43,7 @@ from shuxiang.circulation.models import (
     LendingSlot,
     Loan,
     LoanRule,
+    ReadingRoomVisit,
     Term,
 )
 from shuxiang.lib import terms
@@ -66,6 +67,7 @@ class HistoryReport:
     lost: int = 0
     holds: int = 0
     events: int = 0
+    teacher_visits: int = 0  # teachers' visits to the reading room (教师进阅览室)
     first_day: date | None = None
     seconds: float = 0.0
 
@@ -220,6 +222,9 @@ class _History:
         self.item_info: dict[int, tuple[str, int]] = {}  # item → (item type, location)
         self.assistant = User.objects.filter(role=User.Role.ASSISTANT).order_by("pk").first()
         self.librarian = User.objects.filter(role=User.Role.LIBRARIAN).order_by("pk").first()
+        self.visits: list[ReadingRoomVisit] = []
+        # Its own generator, so that the visits leave the loans exactly as they were.
+        self.visit_rng = random.Random(417)
 
     # --------------------------------------------------------------- who and what
 
@@ -308,6 +313,23 @@ class _History:
                 if self.rng.random() < 0.035 * season * reader.appetite:
                     self._teacher_visit(reader, day)
             self._in_room(day, by_weekday[day.weekday()] + staff, reference, season)
+            self._room_visits(day, staff)
+
+    def _room_visits(self, day: date, staff: list[_Reader]) -> None:
+        """Teachers come into the reading room about once a week (the 规程's 记载)."""
+        for reader in staff:
+            if reader.patron.type == Patron.Type.TEACHER and self.visit_rng.random() < 0.22:
+                at = self._at(day, clock(8, 10), self.visit_rng.randint(0, 460))
+                self.visits.append(
+                    ReadingRoomVisit(
+                        patron=reader.patron,
+                        patron_type=Patron.Type.TEACHER,
+                        visited_on=day,
+                        visited_at=at,
+                        recorded_by=self.librarian,
+                        via="desk",
+                    )
+                )
 
     def _open_days(self) -> Iterator[date]:
         day = self.first
@@ -486,6 +508,7 @@ class _History:
         self._write_holds(writer)
         writer.finish()
         self._item_statuses()
+        ReadingRoomVisit.objects.bulk_create(self.visits, batch_size=1000)
         return HistoryReport(
             loans=len(self.loans),
             open_loans=sum(1 for loan in self.loans if loan.is_open),
@@ -495,6 +518,7 @@ class _History:
             lost=sum(1 for loan in self.loans if loan.lost),
             holds=len(self.holds),
             events=writer.event_count,
+            teacher_visits=len(self.visits),
             first_day=self.first,
         )
 

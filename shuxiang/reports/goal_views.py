@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -120,34 +119,6 @@ def goal_list(request: HttpRequest) -> HttpResponse:
     return _page(request, _period(request))
 
 
-def _next_position(period: Period) -> int:
-    last = PlanGoal.objects.filter(term_start=period.start).aggregate(m=Max("position"))["m"]
-    return 0 if last is None else last + 1
-
-
-@transaction.atomic
-def _add(period: Period, text: str, measure: str, target: Decimal, by: User) -> PlanGoal:
-    goal = PlanGoal.objects.create(
-        term_start=period.start,
-        term_end=period.end,
-        term_label=period.label,
-        text=text,
-        measure=measure,
-        target=target,
-        position=_next_position(period),
-        created_by=by,
-    )
-    AuditLog.record(
-        "plan_goal.added",
-        by=by,
-        target=goal,
-        term=period.start.isoformat(),
-        measure=measure,
-        target_value=str(target),
-    )
-    return goal
-
-
 @require_POST
 @librarian_required
 def goal_add(request: HttpRequest) -> HttpResponse:
@@ -156,7 +127,7 @@ def goal_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, period, form, status=400)
     data = form.cleaned_data
-    _add(period, data["text"], data["measure"], data["target"], _user(request))
+    goals.add_goal(period, data["text"], data["measure"], data["target"], by=_user(request))
     messages.success(request, gettext("Goal added."))
     return _back(period)
 
@@ -169,7 +140,7 @@ def goal_quick_add(request: HttpRequest) -> HttpResponse:
     if typical is None:
         messages.error(request, gettext("There is no such typical goal."))
         return _back(period)
-    _add(period, typical.text, typical.measure, typical.target, _user(request))
+    goals.add_goal(period, typical.text, typical.measure, typical.target, by=_user(request))
     messages.success(request, gettext("Goal added."))
     return _back(period)
 

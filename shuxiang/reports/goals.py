@@ -13,11 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from shuxiang.accounts.models import AuditLog, User
 from shuxiang.circulation import config
 from shuxiang.circulation.models import ClosedDay, Loan, OpeningHours, ReadingRoomVisit, Term
 from shuxiang.patrons.models import Patron
@@ -191,6 +193,44 @@ def _weeks(days: list[date], period: Period, today: date) -> list[tuple[date, da
 
 
 # ----------------------------------------------------------------------------- the goals
+
+
+def _next_position(period: Period) -> int:
+    last = PlanGoal.objects.filter(term_start=period.start).aggregate(m=Max("position"))["m"]
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def add_goal(
+    period: Period,
+    text: str,
+    measure: str,
+    target: Decimal,
+    *,
+    by: User | None,
+    via: str = "web",
+) -> PlanGoal:
+    """A goal of the term's plan, after the others (the pages, and the demo school)."""
+    goal = PlanGoal.objects.create(
+        term_start=period.start,
+        term_end=period.end,
+        term_label=period.label,
+        text=text,
+        measure=measure,
+        target=target,
+        position=_next_position(period),
+        created_by=by,
+    )
+    AuditLog.record(
+        "plan_goal.added",
+        by=by,
+        via=via,
+        target=goal,
+        term=period.start.isoformat(),
+        measure=measure,
+        target_value=str(target),
+    )
+    return goal
 
 
 def goals_of(period: Period) -> list[PlanGoal]:

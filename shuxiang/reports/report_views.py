@@ -178,7 +178,12 @@ def class_chart(classes: list[ClassFigures]) -> Chart:
         gettext("Loans per student, by class"),
         "hbar" if len(rows) > 12 else "bar",
         [c.label for c in rows],
-        [{"name": gettext("Loans per student"), "data": [c.loans_per_student for c in rows]}],
+        [
+            {
+                "name": gettext("Loans per student"),
+                "data": [round(c.loans_per_student, 2) for c in rows],
+            }
+        ],
     )
 
 
@@ -186,7 +191,7 @@ def main_class_chart(rows: list[figures.MainClassLoans]) -> Chart:
     return Chart(
         "main_classes",
         gettext("Loans by main class of the 中图法"),
-        "bar",
+        "hbar" if len(rows) > 8 else "bar",
         [f"{r.code} {r.name}".strip() for r in rows],
         [{"name": gettext("Number of loans"), "data": [r.loans for r in rows]}],
     )

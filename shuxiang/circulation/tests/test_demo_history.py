@@ -21,11 +21,13 @@ from shuxiang.circulation.models import (
     Hold,
     LendingSlot,
     Loan,
+    ReadingRoomVisit,
     Term,
 )
 from shuxiang.patrons import demo as patrons_demo
 from shuxiang.patrons import rollover
 from shuxiang.patrons.models import Patron, SchoolClass
+from shuxiang.reports.models import PlanGoal
 
 NOV_20 = datetime(2026, 11, 20, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = NOV_20.date()
@@ -277,6 +279,16 @@ class DemoCommandHistoryTests(TestCase):
         self.assertIn(f"借阅 {Loan.objects.count()} 次", text)
         self.assertEqual(LendingSlot.classes.through._default_manager.count(), 6)
         self.assertTrue(Loan.objects.filter(checked_out_by__username="assistant").exists())
+        # The term's plan goals, so that the reports dashboard shows their progress.
+        goals = PlanGoal.objects.order_by("position")
+        self.assertEqual([g.text for g in goals][0], "学生人均借书2册以上")
+        self.assertEqual(goals.count(), 4)
+        self.assertIn("计划目标 4 条", text)
+        # Teachers' reading-room visits (教师进阅览室), for the plan goal and its weekly record.
+        visits = ReadingRoomVisit.objects.all()
+        self.assertTrue(visits.exists())
+        self.assertEqual(set(visits.values_list("patron_type", flat=True)), {"teacher"})
+        self.assertIn(f"教师进阅览室 {visits.count()}", text)
 
     def test_an_august_demo_shows_last_spring_term(self) -> None:
         with time_machine.travel(datetime(2026, 8, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):

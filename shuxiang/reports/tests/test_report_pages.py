@@ -109,7 +109,7 @@ class TermReportPageTests(ReportPagesTestCase):
         self.assertEqual(chart["kind"], "bar")
         labels = ["三年级(1)班", "三年级(2)班", "四年级(1)班", "六年级(1)班（2026届）"]
         self.assertEqual(chart["categories"], labels)
-        self.assertEqual(chart["series"][0]["data"], [1.3333, 1.0, 0.0, 0.0])
+        self.assertEqual(chart["series"][0]["data"], [1.33, 1.0, 0.0, 0.0])
         weeks = charts["weeks"]
         self.assertEqual(weeks["categories"][0], "8月31日")  # the Monday of 1 September
         self.assertEqual(sum(weeks["series"][0]["data"]), 9)  # 7 pupils' + 2 teacher's loans

@@ -57,7 +57,8 @@
       series: [{
         name: spec.series[0].name,
         type: "pie",
-        radius: ["30%", "65%"],
+        radius: ["30%", "62%"],
+        minShowLabelAngle: 6,
         data: spec.categories.map(function (name, i) { return { name: name, value: values[i] }; }),
         label: { formatter: "{b}\n{d}%" }
       }]
@@ -80,7 +81,7 @@
       return;
     }
     var rows = spec.kind === "hbar" ? spec.categories.length : 0;
-    if (rows > 12) {
+    if (rows > 10) {
       element.style.height = Math.min(24 * rows + 60, 1600) + "px";
     }
     var chart = window.echarts.init(element, null, { renderer: "svg", locale: locale() });

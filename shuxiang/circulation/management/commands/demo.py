@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
+from django.utils import timezone
 
 from shuxiang.accounts.models import User
 from shuxiang.catalog import demo
@@ -13,6 +14,7 @@ from shuxiang.catalog.models import Record
 from shuxiang.circulation import demo as circulation_demo
 from shuxiang.patrons import demo as patrons_demo
 from shuxiang.patrons.models import Patron, SchoolClass
+from shuxiang.reports import goals, periods
 
 URL = "http://127.0.0.1:8000/"
 
@@ -103,8 +105,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"完成：{since}借阅 {report.loans} 次（在借 {report.open_loans}，"
             f"超期 {report.overdue}，阅览室 {report.in_room}，班级图书角 {report.corner}，"
-            f"丢失 {report.lost}，预约 {report.holds}），用时 {report.seconds:.1f} 秒"
+            f"丢失 {report.lost}，预约 {report.holds}，教师进阅览室 {report.teacher_visits}），"
+            f"用时 {report.seconds:.1f} 秒"
         )
+        term = periods.term_of(timezone.localdate())
+        if not goals.goals_of(term):
+            for typical in goals.TYPICAL:
+                goals.add_goal(
+                    term, typical.text, typical.measure, typical.target, by=None, via="cli"
+                )
+            self.stdout.write(
+                f"写入{term.label}的计划目标 {len(goals.TYPICAL)} 条（报表 → 学期计划目标）"
+            )
 
     def _progress(self, what: str) -> demo.Progress:
         def show(done: int, total: int) -> None:
