@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import Substr, Upper
+from django.utils import timezone
 
 from shuxiang.catalog.models import ClcClass, Item
 from shuxiang.circulation.models import Loan
@@ -41,7 +42,8 @@ def loans_per_week(period: Period, school_class: int | None = None) -> list[Week
     """Each week (Monday to Sunday) that overlaps the period, with its loans in the period.
 
     Counted per day in the database (a year is at most 366 rows) and folded into weeks here;
-    a week with no loans is listed with 0 so that the line shows the holiday. Given a class
+    a week with no loans is listed with 0 so that the line shows the holiday; the weeks after
+    today are left out while the period is still running. Given a class
     (its id), only its pupils' loans: the class on the loan row, as the class table counts.
     """
     loans = Loan.objects.between(period.start, period.end).filter(
@@ -49,11 +51,7 @@ def loans_per_week(period: Period, school_class: int | None = None) -> list[Week
     )
     if school_class is not None:
         loans = loans.filter(school_class=school_class, patron_type=Patron.Type.STUDENT)
-    rows = (
-        loans.values("checked_out_on", "kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = loans.values("checked_out_on", "kind").annotate(n=Count("id")).order_by()
     regular: dict[date, int] = defaultdict(int)
     in_room: dict[date, int] = defaultdict(int)
     for row in rows:
@@ -61,7 +59,8 @@ def loans_per_week(period: Period, school_class: int | None = None) -> list[Week
         target[_monday(row["checked_out_on"])] += row["n"]
     weeks = []
     monday = _monday(period.start)
-    while monday <= period.end:
+    last = min(period.end, timezone.localdate())  # a term still running: no empty weeks ahead
+    while monday <= last or not weeks:
         weeks.append(Week(monday, regular.get(monday, 0), in_room.get(monday, 0)))
         monday += timedelta(days=7)
     return weeks

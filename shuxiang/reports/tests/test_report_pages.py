@@ -201,7 +201,8 @@ class ClassReportTests(ReportPagesTestCase):
         standing = response.context["standing"]
         self.assertEqual((standing.place, standing.of), (1, 4))
         self.assertEqual((standing.grade_place, standing.grade_of), (1, 2))
-        self.assertContains(response, "第 1 名，共 4 个班")
+        self.assertContains(response, "第 1 名")
+        self.assertContains(response, "全校 4 个班中的名次")
         readers = [(r.name, r.loans) for r in response.context["readers"]]
         self.assertEqual(readers, [("学生s1", 3), ("学生s2", 1), ("学生s3", 0)])
         self.assertEqual([r.name for r in response.context["not_yet"]], ["学生s3"])
