@@ -291,7 +291,7 @@ def _loan_counts(period: Period) -> _LoanCounts:
     return counts
 
 
-def _loan_count_rows(period: Period) -> list[dict[str, Any]]:
+def _loan_count_rows(period: Period) -> list[Mapping[str, Any]]:
     if _scan(period):
         return _loan_count_rows_sqlite(period)
     loans = _loans(period)
@@ -308,7 +308,7 @@ def _loan_count_rows(period: Period) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def _loan_count_rows_sqlite(period: Period) -> list[dict[str, Any]]:
+def _loan_count_rows_sqlite(period: Period) -> list[Mapping[str, Any]]:
     """The counts of a long period, read from the index loan_counts alone.
 
     It holds every column the query needs, in GROUP BY order: SQLite walks it once without
