@@ -57,7 +57,7 @@ def loans_per_week(period: Period, school_class: int | None = None) -> list[Week
     for row in rows:
         target = regular if row["kind"] == Loan.Kind.REGULAR else in_room
         target[_monday(row["checked_out_on"])] += row["n"]
-    weeks = []
+    weeks: list[Week] = []
     monday = _monday(period.start)
     last = min(period.end, timezone.localdate())  # a term still running: no empty weeks ahead
     while monday <= last or not weeks:
