@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shuxiang.circulation",
     "shuxiang.marc",
     "shuxiang.reports",
+    "shuxiang.sip2",
     "shuxiang.opac",
 ]
 
@@ -187,6 +188,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SHUXIANG_SCHOOL_NAME = os.environ.get("SHUXIANG_SCHOOL_NAME", "")
 # The library's code in exchanged MARC holdings (CNMARC 905$a, MARC21 952$a); may be empty.
 SHUXIANG_LIBRARY_CODE = os.environ.get("SHUXIANG_LIBRARY_CODE", "")
+# SIP2: the institution id (AO) kiosks must send; empty (the default): any is accepted.
+SHUXIANG_SIP2_INSTITUTION = os.environ.get("SHUXIANG_SIP2_INSTITUTION", "")
+# SIP2: the character set of the server, utf-8 (default) or gbk; a kiosk account may differ.
+SHUXIANG_SIP2_ENCODING = os.environ.get("SHUXIANG_SIP2_ENCODING", "utf-8")
 # A PNG or JPEG of the school's badge, printed on library cards; empty: none.
 SHUXIANG_SCHOOL_LOGO = os.environ.get("SHUXIANG_SCHOOL_LOGO", "")
 # A folder of patron photos named by card number (R000123.jpg / .png), printed on cards.
