@@ -102,7 +102,9 @@ def scan_in_a_process(seed: int) -> None:
         connections.close_all()
 
 
-class ConcurrentCheckoutTests(TransactionTestCase):
+class Library(TransactionTestCase):
+    """Eight readers of 五年级(2)班 and six copies of 西游记, committed for other threads."""
+
     def setUp(self) -> None:
         catalog_services.ensure_default_locations()
         defaults.ensure_defaults(date(2026, 11, 2))
@@ -130,6 +132,8 @@ class ConcurrentCheckoutTests(TransactionTestCase):
         per_patron = Counter(Loan.objects.open().values_list("patron_id", flat=True))
         self.assertLessEqual(max(per_patron.values(), default=0), 2, "a student over the limit")
 
+
+class ConcurrentCheckoutTests(Library):
     def test_eight_desks_racing_for_one_copy_give_one_loan(self) -> None:
         winners: list[str] = []
         refusals: list[str] = []
