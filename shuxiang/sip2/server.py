@@ -77,6 +77,7 @@ class Sip2Server:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._stopping = False
 
     async def start(self) -> tuple[str, int]:
         """Listen; the address actually bound (port 0 picks a free one). OSError if taken."""
@@ -90,6 +91,7 @@ class Sip2Server:
 
     async def close(self) -> None:
         """Stop listening, end every kiosk's connection, wait for their threads to finish."""
+        self._stopping = True
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -155,7 +157,7 @@ class Sip2Server:
             except TimeoutError:
                 return f"idle for {self.idle_timeout:g} s"
             if not chunk:
-                return "closed by the kiosk"
+                return "server stopping" if self._stopping else "closed by the kiosk"
             frames, buffer = split_frames(buffer + chunk)
             too_long = [f for f in frames if len(f) > self.max_frame]
             if too_long or len(buffer) > self.max_frame:
