@@ -3,7 +3,7 @@
 shuxiang init | demo | serve | reindex
 shuxiang import clc|patrons|marc|books FILE
 shuxiang export marc|books|labels|cards|notices …
-shuxiang user add NAME --role R | token NAME
+shuxiang user add NAME --role R | user unlock NAME | token NAME [--revoke PREFIX|all]
 shuxiang manage <any django-admin command>
 """
 
@@ -27,7 +27,7 @@ GROUPS = {
         "cards": "export_cards",
         "notices": "export_notices",
     },
-    "user": {"add": "user_add"},
+    "user": {"add": "user_add", "unlock": "user_unlock"},
     "report": {"term": "report_term"},
 }
 

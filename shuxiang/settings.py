@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: even a CSRF refusal or an error page carries the headers.
+    "shuxiang.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shuxiang.middleware.LanguageMiddleware",
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shuxiang.middleware.SessionGuardMiddleware",
 ]
 
 ROOT_URLCONF = "shuxiang.urls"
@@ -180,10 +183,39 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Desk and library PCs are shared: a session left alone this long is logged out (0: never).
+SHUXIANG_IDLE_MINUTES = envint("SHUXIANG_IDLE_MINUTES", 30)
+# Web login lockout (docs/security.md): this many failures for one user name, or from one
+# address, within the window lock it for SHUXIANG_LOCKOUT_MINUTES.
+SHUXIANG_LOGIN_MAX_FAILURES = envint("SHUXIANG_LOGIN_MAX_FAILURES", 5)
+SHUXIANG_LOGIN_IP_MAX_FAILURES = envint("SHUXIANG_LOGIN_IP_MAX_FAILURES", 20)
+SHUXIANG_LOGIN_WINDOW_MINUTES = 15
+SHUXIANG_LOCKOUT_MINUTES = envint("SHUXIANG_LOCKOUT_MINUTES", 15)
+
+# Production over HTTPS (docs/security.md). SHUXIANG_HTTPS=1: Shuxiang is reached only by
+# https:// (secure cookies, HSTS, http:// redirected); =proxy: the same behind a reverse
+# proxy that ends TLS and sets X-Forwarded-Proto. Empty (the default): plain http on the
+# school network, where secure cookies would never be sent back.
+SHUXIANG_HTTPS = os.environ.get("SHUXIANG_HTTPS", "").strip().lower()
+if SHUXIANG_HTTPS not in {"", "0", "false", "no", "off"}:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = envint("SHUXIANG_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SHUXIANG_HSTS_SUBDOMAINS", True)
+    # Submitting a domain to the browsers' preload list binds every subdomain to HTTPS for
+    # years: the school's network administrator decides, so it is opt-in and check W021
+    # (which asks for it) is silenced.
+    SECURE_HSTS_PRELOAD = envbool("SHUXIANG_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if SHUXIANG_HTTPS == "proxy":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SHUXIANG_SCHOOL_NAME = os.environ.get("SHUXIANG_SCHOOL_NAME", "")
 # The library's code in exchanged MARC holdings (CNMARC 905$a, MARC21 952$a); may be empty.

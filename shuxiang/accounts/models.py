@@ -95,3 +95,38 @@ class AuditLog(models.Model):
             target_id=str(target.pk) if target is not None else "",
             detail=detail,
         )
+
+
+class LoginFailure(models.Model):
+    """One failed web login, kept for the lockout's window (see accounts/lockout.py).
+
+    In the database, not in memory, so that every server thread and process counts the same
+    failures. No password is kept, only the name as typed and the address it came from.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.ip}"
+
+
+class LoginLock(models.Model):
+    """A user name or an address refused at the login page until a time."""
+
+    class Kind(models.TextChoices):
+        USERNAME = "username", _("user name")
+        IP = "ip", _("IP address")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=150)
+    until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="login_lock_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} until {self.until:%Y-%m-%d %H:%M}"

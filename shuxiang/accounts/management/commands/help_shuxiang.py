@@ -41,7 +41,9 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   user add USERNAME --role ROLE [--password P] [--card CARD]
                                添加用户（ROLE: librarian assistant homeroom teacher
                                student viewer kiosk；--card 关联到该借书证的读者）
-  token USERNAME               为用户生成新的 API 令牌
+  user unlock USERNAME         解除登录锁定（连续输错密码后）
+  token USERNAME [--list | --revoke PREFIX|all]
+                               为用户生成新的 API 令牌；列出或吊销其令牌
   manage …                     任意 Django 管理命令
 """
 
