@@ -42,6 +42,8 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
                                添加用户（ROLE: librarian assistant homeroom teacher
                                student viewer kiosk；--card 关联到该借书证的读者）
   user unlock USERNAME         解除登录锁定（连续输错密码后）
+  kiosk NAME [--encoding utf-8|gbk|server] [--error-detection on|off] [--location 位置]
+                               查看/设置自助借还机账号的 SIP2 字符集、校验和与位置
   token USERNAME [--list | --revoke PREFIX|all]
                                为用户生成新的 API 令牌；列出或吊销其令牌
   manage …                     任意 Django 管理命令
