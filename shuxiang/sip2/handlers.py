@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from shuxiang.accounts import lockout
 from shuxiang.accounts.models import User
 from shuxiang.catalog.models import Item
 from shuxiang.circulation import config, rules, services
@@ -180,16 +181,29 @@ class Session:
     # ------------------------------------------------------------------------- 93 login
 
     def _login(self, msg: Message) -> tuple[bytes | None, bool]:
-        user = User.objects.filter(username=msg.get("CN"), role=User.Role.KIOSK).first()
-        password = msg.get("CO")
+        name, password = msg.get("CN"), msg.get("CO")
+        # The web's lockout, shared: guesses over SIP2 count against the name and address.
+        if lockout.locked_until(name, self.ip) is not None:
+            logger.warning("sip2 %s: login for %r refused: locked", self.peer, name[:40])
+            return self._reply(msg, "94", ["0"], []), True
+        user = User.objects.filter(username=name, role=User.Role.KIOSK).first()
         if user is None:
             make_password(password)  # as long as a real check: no telling which names exist
         elif user.is_active and user.check_password(password):
+            lockout.clear(name)
             self._log_in(user)
             return self._remember(self._reply(msg, "94", ["1"], [])), False
         self.failed_logins += 1
-        logger.warning("sip2 %s: login refused for %r", self.peer, msg.get("CN")[:40])
-        return self._reply(msg, "94", ["0"], []), self.failed_logins >= MAX_FAILED_LOGINS
+        locked = lockout.record_failure(name, self.ip) is not None
+        logger.warning("sip2 %s: login refused for %r", self.peer, name[:40])
+        close = locked or self.failed_logins >= MAX_FAILED_LOGINS
+        return self._reply(msg, "94", ["0"], []), close
+
+    @property
+    def ip(self) -> str | None:
+        """The kiosk's address from the server's "host:port" (IPv6 hosts have colons too)."""
+        host = self.peer.rsplit(":", 1)[0] if ":" in self.peer else self.peer
+        return host or None
 
     def _log_in(self, user: User) -> None:
         self.user = user

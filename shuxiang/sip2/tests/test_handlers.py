@@ -16,7 +16,7 @@ from unittest import mock
 from django.test import override_settings
 from pysip2 import codec as pysip2_codec
 
-from shuxiang.accounts.models import User
+from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog.models import Item
 from shuxiang.circulation import services
 from shuxiang.circulation.errors import AlreadyOnLoan, LimitReached
@@ -73,7 +73,7 @@ class KioskTestCase(ServiceTestCase):
         )
 
     def setUp(self) -> None:
-        self.session = Session(encoding="utf-8", peer="test")
+        self.session = Session(encoding="utf-8", peer="10.0.0.8:40001")
 
     def send(self, text: str, encoding: str = "utf-8") -> str:
         reply, close = self.session.respond(sign(text, encoding))
@@ -112,6 +112,15 @@ class LoginTest(KioskTestCase):
         reply, close = self.session.respond(sign(LOGIN_WRONG))
         self.assertEqual((reply or b"")[:3], b"940")
         self.assertTrue(close)
+
+    @override_settings(SHUXIANG_LOGIN_MAX_FAILURES=2)
+    def test_guesses_lock_the_kiosk_name_as_on_the_web(self) -> None:
+        self.assertEqual(self.send(LOGIN_WRONG)[:3], "940")
+        reply, close = self.session.respond(sign(LOGIN_WRONG))
+        self.assertEqual(((reply or b"")[:3], close), (b"940", True))  # locked: closed at once
+        reply, close = Session(encoding="utf-8", peer="10.0.0.9:5000").respond(sign(LOGIN))
+        self.assertEqual(((reply or b"")[:3], close), (b"940", True))
+        self.assertTrue(AuditLog.objects.filter(action="login_locked").exists())
 
     def test_it_refuses_a_librarian_and_an_inactive_kiosk(self) -> None:
         self.assertEqual(self.send(LOGIN_LENA)[:3], "940")
