@@ -29,6 +29,9 @@ MAX_FRAME_BYTES = 8192
 # A kiosk sends SC status every minute or so while it stands idle; ten silent minutes mean it
 # has gone (switched off, cable pulled) and its connection only holds a thread.
 IDLE_TIMEOUT_SECONDS = 600.0
+# Each kiosk holds a thread and a database connection; a school has a handful of kiosks, so
+# hundreds of connections mean something is looping on connect.
+MAX_CONNECTIONS = 100
 READ_CHUNK = 4096
 TERMINATOR = re.compile(rb"\r\n?|\n")
 
@@ -67,12 +70,14 @@ class Sip2Server:
         encoding: str,
         idle_timeout: float = IDLE_TIMEOUT_SECONDS,
         max_frame: int = MAX_FRAME_BYTES,
+        max_connections: int = MAX_CONNECTIONS,
         session_factory: SessionFactory | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.encoding = encoding
         self.idle_timeout = idle_timeout
         self.max_frame = max_frame
+        self.max_connections = max_connections
         self.session_factory = session_factory or default_session_factory()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -104,6 +109,14 @@ class Sip2Server:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if len(self._connections) >= self.max_connections:
+            log.warning(
+                "SIP2 connection from %s refused: %d connections open",
+                _peer(writer),
+                len(self._connections),
+            )
+            writer.close()
+            return
         self._connections.add(task)
         self._writers.add(writer)
         try:
@@ -133,10 +146,18 @@ class Sip2Server:
             with contextlib.suppress(Exception):
                 await loop.run_in_executor(worker, connections.close_all)
             worker.shutdown(wait=False)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
             log.info("SIP2 connection from %s ended: %s", peer, why)
+            await self._hang_up(writer)
+
+    async def _hang_up(self, writer: asyncio.StreamWriter) -> None:
+        """Close after the last reply has gone out; drop what a kiosk never reads."""
+        writer.close()
+        try:
+            await asyncio.wait_for(writer.wait_closed(), min(self.idle_timeout, 10))
+        except TimeoutError:
+            writer.transport.abort()
+        except OSError:
+            pass  # the kiosk has gone already: nothing left to close
 
     def _new_session(self, peer: str) -> Responder:
         return self.session_factory(encoding=self.encoding, peer=peer)
@@ -166,7 +187,11 @@ class Sip2Server:
                 reply, close = await loop.run_in_executor(worker, _answer, session, frame)
                 if reply:
                     writer.write(reply)
-                    await writer.drain()
+                    # A kiosk that sends but never reads would hold the connection forever.
+                    try:
+                        await asyncio.wait_for(writer.drain(), self.idle_timeout)
+                    except TimeoutError:
+                        return f"replies unread for {self.idle_timeout:g} s"
                 if close:
                     return "ended by the session"
 

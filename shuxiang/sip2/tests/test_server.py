@@ -7,6 +7,7 @@ a connection; the kiosk conversations further down use the real `handlers.Sessio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
@@ -226,6 +227,21 @@ class FramingTests(SimpleTestCase):
             self.assertEqual(talking.reply(), b"ok:still here")
             talking.close()
 
+    def test_it_closes_a_connection_whose_replies_are_never_read(self) -> None:
+        with recording(idle_timeout=0.3) as srv:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", srv.port))
+            kiosk = Kiosk(sock)
+            sock.settimeout(2)
+            with self.assertLogs("shuxiang.sip2", "INFO") as logs:
+                with contextlib.suppress(OSError):  # the server stops reading, then closes
+                    for _ in range(2000):
+                        kiosk.send(b"z" * 8000 + b"\r")
+                _wait_for(lambda: any("unread" in line for line in logs.output))
+            self.assertIn("replies unread for 0.3 s", "\n".join(logs.output))
+            self.assertTrue(kiosk.closed_by_server())
+
     def test_it_survives_garbage_and_a_session_that_raises(self) -> None:
         with recording() as srv:
             other = srv.connect()
@@ -254,6 +270,26 @@ class FramingTests(SimpleTestCase):
             self.assertLess(time.monotonic() - started, 1.5)
         self.assertEqual(len(Recorder.instances), 10)
         self.assertEqual(len({r.peer for r in Recorder.instances}), 10)
+
+    def test_it_turns_away_connections_beyond_its_limit_and_keeps_the_open_ones(self) -> None:
+        with recording(max_connections=2) as srv:
+            first, second = srv.connect(), srv.connect()
+            for kiosk in (first, second):
+                kiosk.send(b"hello\r")
+                self.assertEqual(kiosk.reply(), b"ok:hello")
+            with self.assertLogs("shuxiang.sip2", "WARNING") as logs:
+                third = srv.connect()
+                self.assertTrue(third.closed_by_server())
+            self.assertIn("refused: 2 connections open", logs.output[0])
+            first.close()
+            _wait_for(lambda: len(srv.server._connections) < 2)
+            fourth = srv.connect()
+            fourth.send(b"hello\r")
+            self.assertEqual(fourth.reply(), b"ok:hello")
+            second.send(b"still\r")
+            self.assertEqual(second.reply(), b"ok:still")
+            second.close()
+            fourth.close()
 
     def test_it_logs_connections_with_the_peer_and_not_the_messages(self) -> None:
         with recording() as srv, self.assertLogs("shuxiang.sip2", "INFO") as logs:
