@@ -112,7 +112,7 @@ class Session:
 
     def _respond(self, frame: bytes) -> tuple[bytes | None, bool]:
         try:
-            msg = protocol.parse(frame, self.encoding)
+            msg = self._parse(frame)
         except ProtocolError as exc:
             return self._garbled(exc)
         if msg.checksum_ok is False and self.error_detection:
@@ -128,6 +128,22 @@ class Session:
         if msg.code == "93":
             return self._remember(self._reply(msg, "94", ["0"], [])), False
         return self._remember(self._transaction(msg)), False
+
+    def _parse(self, frame: bytes) -> Message:
+        try:
+            return protocol.parse(frame, self.encoding)
+        except ProtocolError:
+            if self.user is not None or not frame.startswith(b"93"):
+                raise
+        # A login comes before Shuxiang knows the kiosk's encoding: a GBK kiosk may put its
+        # Chinese location (CP) in GBK on a UTF-8 server. The checksum is over the bytes, so
+        # reading them in the other encoding changes nothing else.
+        for encoding in protocol.SUPPORTED_ENCODINGS:
+            try:
+                return protocol.parse(frame, encoding)
+            except ProtocolError:
+                continue
+        raise ProtocolError("login in no known encoding", code="93")
 
     def _garbled(self, exc: ProtocolError) -> tuple[bytes | None, bool]:
         logger.warning("sip2 %s: unreadable message: %s", self.peer, exc.reason)
@@ -236,7 +252,14 @@ def _due_line(title: str, day: date) -> str:
 
 
 def _card(msg: Message) -> str:
-    return barcodes.normalize(msg.get("AA"))
+    card = barcodes.normalize(msg.get("AA"))
+    if not card:
+        raise Refused(_("Scan a library card first."))
+    return card
+
+
+def _patron(msg: Message) -> Patron:
+    return services.find_patron(_card(msg))
 
 
 def _barcode(msg: Message) -> str:
@@ -316,7 +339,7 @@ def _patron_common(patron: Patron) -> tuple[str, list[Field]]:
 
 
 def patron_status(session: Session, msg: Message) -> bytes:
-    patron = services.find_patron(msg.get("AA"))
+    patron = _patron(msg)
     flags, fields = _patron_common(patron)
     fixed = [flags, LANGUAGE, _date()]
     head: list[Field] = [("AO", session.institution), ("AA", patron.card_number)]
@@ -386,7 +409,7 @@ def _loan_limit(patron: Patron) -> str | None:
 
 
 def patron_information(session: Session, msg: Message) -> bytes:
-    patron = services.find_patron(msg.get("AA"))
+    patron = _patron(msg)
     flags, fields = _patron_common(patron)
     lists = _lists(patron)
     summary = msg.fixed[21:31].upper()
@@ -430,7 +453,7 @@ def end_session_refused(session: Session, msg: Message, reason: str) -> bytes:
 
 def block_patron(session: Session, msg: Message) -> bytes:
     """01: the kiosk kept or blocked the card: reported lost (挂失), as at the desk."""
-    patron = services.find_patron(msg.get("AA"))
+    patron = _patron(msg)
     if patron.status == Patron.Status.ACTIVE:
         patron = patron_services.report_card_lost(patron, by=session.user, via="sip2")
     logger.info("sip2 %s: card of patron %s blocked: %s", session.peer, patron.pk, msg.get("AL"))
@@ -616,7 +639,7 @@ def renew_refused(session: Session, msg: Message, reason: str) -> bytes:
 
 
 def renew_all(session: Session, msg: Message) -> bytes:
-    patron = services.find_patron(msg.get("AA"))
+    patron = _patron(msg)
     loans = Loan.objects.open().filter(patron=patron, kind=Loan.Kind.REGULAR)
     renewed: list[str] = []
     unrenewed: list[str] = []
@@ -684,7 +707,7 @@ def hold_refused(session: Session, msg: Message, reason: str) -> bytes:
 
 def fee_paid(session: Session, msg: Message) -> bytes:
     """37: money the kiosk took for compensation, paid as at the desk (oldest first)."""
-    patron = services.find_patron(msg.get("AA"))
+    patron = _patron(msg)
     currency = msg.fixed[22:25].strip().upper()
     if currency and currency != "CNY":
         raise Refused(_("Only payments in yuan (CNY) are accepted."))

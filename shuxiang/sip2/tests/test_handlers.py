@@ -197,6 +197,10 @@ class StatusTest(KioskTestCase):
         self.assertEqual(fields["AH"], [loan.due_on.strftime("%Y%m%d    235959")])
         self.assertEqual(fields["AB"], ["T0001"])
 
+    def test_a_missing_card_is_asked_for(self) -> None:
+        reply = self.send(PATRON_STATUS.replace("AAP0001", "AA"))
+        self.assertEqual(self.fields(reply, 37)["AF"], ["请先扫描借书证。"])
+
     def test_end_session_is_acknowledged(self) -> None:
         self.assertEqual(self.send(END_SESSION)[:21], f"36Y{NOW}")
 
@@ -433,6 +437,13 @@ class GbkKioskTest(KioskTestCase):
         # pysip2 decodes it as GBK and finds the same title.
         decoded = pysip2_codec.decode_message(raw, encoding="gbk")
         self.assertEqual(decoded.message.title_identifier, "西游记")  # type: ignore[attr-defined]
+
+    def test_a_gbk_kiosk_logs_in_with_a_chinese_location_on_a_utf8_server(self) -> None:
+        Kiosk.objects.create(user=self.kiosk, encoding=Kiosk.Encoding.GBK)
+        frame = sign(LOGIN, "gbk")
+        self.assertIn("一楼大厅".encode("gbk"), frame)
+        self.assertEqual(self.session.respond(frame)[0], sign("941AY0AZ") + b"\r")
+        self.assertEqual(self.session.encoding, "gbk")
 
     def test_a_gbk_kiosk_sends_a_chinese_location_checked_over_gbk_bytes(self) -> None:
         Kiosk.objects.create(user=self.kiosk, encoding=Kiosk.Encoding.GBK)
