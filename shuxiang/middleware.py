@@ -97,9 +97,12 @@ class SessionGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            if getattr(user, "role", "") == "kiosk" or self._idle_too_long(request):
-                logout(request)
+        if (
+            user is not None
+            and user.is_authenticated
+            and (getattr(user, "role", "") == "kiosk" or self._idle_too_long(request))
+        ):
+            logout(request)
         return self.get_response(request)
 
     def _idle_too_long(self, request: HttpRequest) -> bool:
