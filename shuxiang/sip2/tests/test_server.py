@@ -498,12 +498,30 @@ class GbkChecksumOracleTests(KioskSchool):
         self.assertEqual(decoded.message.title_identifier, "西游记")
         self.assertEqual(decoded.sequence_number, 1)
 
+        refused = self.exchange(
+            kiosk,
+            models.CheckoutRequest(
+                sc_renewal_policy="N",
+                no_block="N",
+                transaction_date=stamp,
+                nb_due_date=stamp,
+                institution_id="",
+                patron_identifier="P0002",
+                item_identifier="T0001",
+                terminal_password="",
+            ),
+            2,
+        )
+        decoded_refusal = codec.decode_as(refused, models.CheckoutResponse, encoding="gbk")
+        self.assertEqual(decoded_refusal.message.ok, "0")
+        self.assertIn("这本书已借出，请先还书。", decoded_refusal.message.screen_message)
+
         info = self.exchange(
             kiosk,
             models.ItemInformationRequest(
                 transaction_date=stamp, institution_id="", item_identifier="T0001"
             ),
-            2,
+            3,
         )
         decoded_info = codec.decode_as(info, models.ItemInformationResponse, encoding="gbk")
         self.assertEqual(decoded_info.message.title_identifier, "西游记")
