@@ -214,10 +214,10 @@ class FramingTests(SimpleTestCase):
             self.assertEqual(Recorder.instances[0].frames, [])
 
     def test_it_closes_an_idle_connection_and_keeps_a_talking_one(self) -> None:
-        with recording(idle_timeout=0.3) as srv:
+        with recording(idle_timeout=0.5) as srv:
             idle = srv.connect()
             talking = srv.connect()
-            deadline = time.monotonic() + 1.0
+            deadline = time.monotonic() + 1.2
             while time.monotonic() < deadline:  # an SC status every 0.1 s keeps it open
                 talking.send(SC_STATUS + b"\r")
                 self.assertEqual(talking.reply(), b"ok:" + SC_STATUS)
