@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lint fmt typecheck check messages clean
+.PHONY: help install run test soak bench lint fmt typecheck check messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ run: install ## set up the database, load the demo school if empty, serve on :80
 
 test: install ## run the whole test suite (SQLite, or DATABASE_URL)
 	$(BIN)/python -m pytest
+
+soak: install ## the reliability tests, long: hundreds of kills and 20x the fuzz examples
+	SHUXIANG_SOAK=1 $(BIN)/python -m pytest shuxiang/tests_reliability -p no:logging -s
 
 bench: install ## run the benchmarks, write bench/results.json and bench/REPORT.md
 	$(BIN)/python -m bench.run

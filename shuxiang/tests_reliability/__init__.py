@@ -1,0 +1,1 @@
+"""Reliability: processes killed mid-work, and parsers fed anything (see docs/reliability.md)."""
