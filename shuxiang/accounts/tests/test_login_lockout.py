@@ -21,12 +21,12 @@ class LoginLockoutTests(BaseTestCase):
         )
         return r.status_code
 
-    def fail(self, username: str, times: int, ip: str = "10.0.0.7") -> list[int]:
+    def fail_login(self, username: str, times: int, ip: str = "10.0.0.7") -> list[int]:
         return [self.login(username, "wrong-guess", ip) for _ in range(times)]
 
     def test_it_locks_a_user_name_after_five_failures_even_for_the_right_password(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.assertEqual(self.fail("lena", 5), [200, 200, 200, 200, 429])
+            self.assertEqual(self.fail_login("lena", 5), [200, 200, 200, 200, 429])
             r = self.client.post(
                 "/accounts/login/", {"username": "lena", "password": "lena-pass-1"}
             )
@@ -37,7 +37,7 @@ class LoginLockoutTests(BaseTestCase):
 
     def test_it_lets_the_user_in_again_when_the_lock_has_passed(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("lena", 5)
+            self.fail_login("lena", 5)
         with time_machine.travel(T0 + timedelta(minutes=14), tick=False):
             self.assertEqual(self.login("lena", "lena-pass-1"), 429)
         with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
@@ -45,15 +45,15 @@ class LoginLockoutTests(BaseTestCase):
 
     def test_it_counts_only_failures_within_fifteen_minutes(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("lena", 4)
+            self.fail_login("lena", 4)
         with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
-            self.assertEqual(self.fail("lena", 4), [200] * 4)
+            self.assertEqual(self.fail_login("lena", 4), [200] * 4)
             self.assertEqual(self.login("lena", "lena-pass-1"), 302)
 
     def test_it_says_the_same_for_a_name_that_does_not_exist(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.assertEqual(self.fail("nobody", 5)[-1], 429)
-            self.assertEqual(self.fail("lena", 5)[-1], 429)
+            self.assertEqual(self.fail_login("nobody", 5)[-1], 429)
+            self.assertEqual(self.fail_login("lena", 5)[-1], 429)
             ghost = self.client.post("/accounts/login/", {"username": "nobody", "password": "x"})
             real = self.client.post("/accounts/login/", {"username": "lena", "password": "x"})
         self.assertEqual(ghost.status_code, real.status_code)
@@ -62,16 +62,16 @@ class LoginLockoutTests(BaseTestCase):
 
     def test_it_counts_a_name_in_any_letter_case(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("Lena", 2)
-            self.fail("LENA", 2)
-            self.assertEqual(self.fail("lena", 1), [429])
+            self.fail_login("Lena", 2)
+            self.fail_login("LENA", 2)
+            self.assertEqual(self.fail_login("lena", 1), [429])
 
     def test_a_successful_login_clears_the_names_count(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("lena", 4)
+            self.fail_login("lena", 4)
             self.assertEqual(self.login("lena", "lena-pass-1"), 302)
             self.client.logout()
-            self.assertEqual(self.fail("lena", 4), [200] * 4)
+            self.assertEqual(self.fail_login("lena", 4), [200] * 4)
             self.assertEqual(self.login("lena", "lena-pass-1"), 302)
 
     @override_settings(SHUXIANG_LOGIN_IP_MAX_FAILURES=20)
@@ -87,7 +87,7 @@ class LoginLockoutTests(BaseTestCase):
 
     def test_every_lockout_is_in_the_audit_log_without_the_password(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("lena", 5)
+            self.fail_login("lena", 5)
         entry = AuditLog.objects.get(action="login_locked")
         self.assertEqual(entry.target_id, str(self.lena.pk))
         self.assertEqual(entry.detail["kind"], "username")
@@ -96,7 +96,7 @@ class LoginLockoutTests(BaseTestCase):
 
     def test_the_librarian_unlocks_a_name_from_the_console(self) -> None:
         with time_machine.travel(T0, tick=False):
-            self.fail("ada", 5)
+            self.fail_login("ada", 5)
             out = StringIO()
             call_command("user_unlock", "ada", stdout=out)
             self.assertIn("已解除", out.getvalue())

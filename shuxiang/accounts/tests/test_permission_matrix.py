@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from shuxiang.accounts.models import User
 from shuxiang.catalog import services as catalog
 from shuxiang.circulation import services as circulation
+from shuxiang.circulation.models import Hold
 from shuxiang.jobs.models import Job
 from shuxiang.test import BaseTestCase
 
@@ -196,6 +197,8 @@ def web_patterns() -> list[tuple[str, URLPattern]]:
 
 class Matrix(BaseTestCase):
     users: dict[str, User | None]
+    job: Job
+    hold: Hold
 
     @classmethod
     def setUpTestData(cls) -> None:
