@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
@@ -74,7 +75,9 @@ class ImportKillTests(TransactionTestCase):
     def test_a_marc_import_killed_at_random_moments_is_whole_or_absent(self) -> None:
         self.kill_imports(marc_file, ["import", "marc"], marker="读取", seed=9)
 
-    def kill_imports(self, make, command: list[str], *, marker: str, seed: int) -> None:  # type: ignore[no-untyped-def]
+    def kill_imports(
+        self, make: Callable[[Path, int], Path], command: list[str], *, marker: str, seed: int
+    ) -> None:
         rng = random.Random(seed)
         # Round 0 runs to the end: it shows the import works and how long it takes to
         # commit once the file is read, the span the kills are spread over.
@@ -105,7 +108,7 @@ class ImportKillTests(TransactionTestCase):
         )
 
     def batch_state(self, round_: int) -> str:
-        """ "whole" when the round's batch and all its rows are there, "absent" when none is."""
+        """Whole: the round's batch and all its rows are there. Absent: none of them is."""
         prefix = f"K{round_:02d}"
         batch = ImportBatch.objects.filter(file_name__contains=f"-{round_:02d}.").first()
         items = Item.objects.filter(barcode__startswith=prefix)
