@@ -111,6 +111,8 @@ class Session:
     # ------------------------------------------------------------------------- dispatch
 
     def _respond(self, frame: bytes) -> tuple[bytes | None, bool]:
+        if not frame.strip():
+            return None, False  # a blank line (a stray LF, a kiosk's keep-alive): nothing to do
         try:
             msg = self._parse(frame)
         except ProtocolError as exc:

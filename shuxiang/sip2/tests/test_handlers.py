@@ -406,6 +406,11 @@ class FrameTest(KioskTestCase):
         self.assertEqual(self.session.respond(garbled), (b"96AZFEF6\r", False))
         self.assertEqual(self.session.respond(garbled), (None, True))
 
+    def test_a_blank_line_is_ignored(self) -> None:
+        self.assertEqual(self.session.respond(b""), (None, False))
+        self.assertEqual(self.session.respond(b"\n"), (None, False))
+        self.assertEqual(self.send(SC_STATUS)[:2], "98")
+
     def test_an_unsupported_message_closes_the_connection(self) -> None:
         self.assertEqual(self.session.respond(sign(ITEM_STATUS_UPDATE)), (None, True))
 
