@@ -117,7 +117,7 @@ class Session:
             msg = self._parse(frame)
         except ProtocolError as exc:
             return self._garbled(exc)
-        if msg.checksum_ok is False and self.error_detection:
+        if msg.checksum_ok is False and self._detects_errors(msg):
             return self._garbled(ProtocolError("checksum does not match", code=msg.code))
         self.garbled = 0
         if self.user is None:
@@ -147,11 +147,20 @@ class Session:
                 continue
         raise ProtocolError("login in no known encoding", code="93")
 
+    def _detects_errors(self, msg: Message) -> bool:
+        if self.user is None and msg.code == "93":
+            # Before the login the account's setting is not known yet: look it up by name.
+            kiosk = Kiosk.objects.filter(user__username=msg.get("CN")).only("error_detection")
+            found = kiosk.first()
+            return found.error_detection if found else True
+        return self.error_detection
+
     def _garbled(self, exc: ProtocolError) -> tuple[bytes | None, bool]:
         logger.warning("sip2 %s: unreadable message: %s", self.peer, exc.reason)
         self.garbled += 1
-        known = exc.code in protocol.FIXED_LENGTHS
-        if self.user is None or not known or self.garbled >= MAX_GARBLED:
+        # Before a login only a garbled login is asked for again: anything else is no kiosk.
+        expected = exc.code == "93" if self.user is None else exc.code in protocol.FIXED_LENGTHS
+        if not expected or self.garbled >= MAX_GARBLED:
             return None, True
         return protocol.resend_request(error_detection=self.error_detection), False
 

@@ -122,6 +122,16 @@ class LoginTest(KioskTestCase):
         self.assertEqual(((reply or b"")[:3], close), (b"940", True))
         self.assertTrue(AuditLog.objects.filter(action="login_locked").exists())
 
+    def test_a_login_with_a_bad_checksum_is_asked_for_again(self) -> None:
+        bad = sign(LOGIN)[:-4] + b"0000"
+        self.assertEqual(self.session.respond(bad), (b"96AZFEF6\r", False))
+        self.assertIsNone(self.session.user)
+        self.login()
+
+    def test_a_kiosk_without_error_detection_logs_in_whatever_its_checksum(self) -> None:
+        Kiosk.objects.create(user=self.kiosk, error_detection=False)
+        self.assertEqual(self.session.respond(sign(LOGIN)[:-4] + b"0000"), (b"941\r", False))
+
     def test_it_refuses_a_librarian_and_an_inactive_kiosk(self) -> None:
         self.assertEqual(self.send(LOGIN_LENA)[:3], "940")
         self.kiosk.is_active = False
