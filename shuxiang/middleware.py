@@ -46,6 +46,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+# ECharts' SVG renderer (the report charts, SVG so that they print sharply) writes style=""
+# attributes on the elements it draws, which style-src 'self' refuses. Pages that load it
+# allow inline style *attributes* only: no <style> element, no script, and an attribute can
+# neither run code nor load anything from elsewhere (img-src and font-src still hold).
+ECHARTS_MARK = b"/vendor/echarts/"
+CONTENT_SECURITY_POLICY_CHARTS = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self'; style-src-elem 'self'; style-src-attr 'unsafe-inline'"
+)
 # Nothing in Shuxiang uses these; a page that is tricked into asking gets no.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -76,9 +84,16 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Content-Security-Policy", self.policy(response))
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+    @staticmethod
+    def policy(response: HttpResponse) -> str:
+        streaming = getattr(response, "streaming", False)
+        if not streaming and ECHARTS_MARK in response.content:
+            return CONTENT_SECURITY_POLICY_CHARTS
+        return CONTENT_SECURITY_POLICY
 
 
 IDLE_KEY = "sx_last_seen"
