@@ -18,6 +18,7 @@ from shuxiang.catalog import services as catalog
 from shuxiang.circulation import services as circulation
 from shuxiang.circulation.models import Hold
 from shuxiang.jobs.models import Job
+from shuxiang.patrons.models import Patron, SchoolClass
 from shuxiang.test import BaseTestCase
 
 ROLES = ["librarian", "assistant", "homeroom", "teacher", "student", "viewer", "kiosk", "anon"]
@@ -373,6 +374,19 @@ class OwnDataTests(Matrix):
         other = self.client.get("/api/v1/patrons/P0002", headers=headers)
         self.assertIn(other.status_code, {403, 404})
         self.assertNotContains(other, "唐老师", status_code=other.status_code)
+
+    def test_a_homeroom_teacher_sees_only_their_own_class(self) -> None:
+        other = SchoolClass.objects.create(grade=3, number=1, enrolment_year=2024)
+        pupil = Patron.objects.create(
+            card_number="P0009", name="小明", type=Patron.Type.STUDENT, school_class=other
+        )
+        self.client.force_login(self.hana)
+        self.assertEqual(self.client.get(f"/staff/patrons/classes/{other.pk}/").status_code, 403)
+        self.assertEqual(self.client.get(f"/staff/patrons/{pupil.pk}/").status_code, 403)
+        self.assertEqual(self.client.get(f"/staff/overdue/classes/{other.pk}/").status_code, 403)
+        self.assertEqual(self.client.get(f"/staff/reports/class/{other.pk}/").status_code, 403)
+        r = self.client.get("/api/v1/patrons/P0009", headers=self.auth(self.hana))
+        self.assertIn(r.status_code, {403, 404})
 
     def test_a_reader_cannot_cancel_someone_elses_hold(self) -> None:
         self.client.force_login(self.tom)
