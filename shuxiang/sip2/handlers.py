@@ -25,7 +25,7 @@ from shuxiang.accounts.models import User
 from shuxiang.catalog.models import Item
 from shuxiang.circulation import config, rules, services
 from shuxiang.circulation.errors import AlreadyOnLoan, CirculationError
-from shuxiang.circulation.models import CirculationEvent, Fine, Hold, Loan
+from shuxiang.circulation.models import CirculationEvent, Fine, Hold, Loan, LoanRule
 from shuxiang.lib import barcodes
 from shuxiang.patrons import services as patron_services
 from shuxiang.patrons.errors import PatronError
@@ -321,6 +321,8 @@ def _status_flags(patron: Patron, blocks: list[tuple[str, str]]) -> str:
         flags[4] = "Y"
     if "overdue" in codes:
         flags[6] = "Y"
+    if _at_limit(patron):
+        flags[5] = "Y"  # too many items charged
     return "".join(flags)
 
 
@@ -414,9 +416,28 @@ def _range(msg: Message) -> slice:
     return slice(start - 1, end if end >= start else None)
 
 
+def _book_rule(patron: Patron) -> LoanRule | None:
+    """The rule for an ordinary book on the open shelves: what "the loan limit" means to a
+    kiosk (a dictionary or a reading-room book may have rules of their own)."""
+    return rules.rule_for(config.snapshot().rules, patron.category, Item.ItemType.GENERAL, -1)
+
+
 def _loan_limit(patron: Patron) -> str | None:
-    rule = rules.rule_for(config.snapshot().rules, patron.category, Item.ItemType.GENERAL, -1)
+    rule = _book_rule(patron)
     return f"{rule.max_loans:04d}" if rule else None
+
+
+def _at_limit(patron: Patron) -> bool:
+    """The patron has as many ordinary books as that rule allows (counted as the desk does)."""
+    rule = _book_rule(patron)
+    if rule is None:
+        return False
+    loans = Loan.objects.open().filter(patron=patron, kind=Loan.Kind.REGULAR)
+    if rule.item_type:
+        loans = loans.filter(item__item_type=rule.item_type)
+    if rule.location_id is not None:
+        loans = loans.filter(item__location_id=rule.location_id)
+    return loans.count() >= rule.max_loans
 
 
 def patron_information(session: Session, msg: Message) -> bytes:

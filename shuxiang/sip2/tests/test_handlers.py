@@ -188,11 +188,28 @@ class StatusTest(KioskTestCase):
         )
         self.assertEqual(self.fields(reply, 37)["AF"], [reason[0][1]])
 
+    def test_a_patron_at_the_loan_limit_has_too_many_items_charged(self) -> None:
+        limit = int(self.fields(self.send(PATRON_INFORMATION_CHARGED), 61)["CB"][0])
+        for n in range(limit):
+            code = f"B{n:04d}"
+            Item.objects.create(
+                record=self.journey,
+                barcode=code,
+                accession_number=f"A-{code}",
+                location=self.stacks,
+            )
+            services.check_out("P0001", code, self.desk)
+        reply = self.send(PATRON_STATUS)
+        self.assertEqual(reply[2:16], "     Y        ")
+        with self.assertRaises(LimitReached):
+            services.check_out("P0001", "T0001", self.desk)
+
     def test_it_lists_the_charged_items_the_summary_asks_for(self) -> None:
         services.check_out("P0001", "T0001", self.desk)
         services.check_out("P0001", "M0001", self.desk)
         reply = self.send(PATRON_INFORMATION_CHARGED)
-        self.assertEqual(reply[2:61], f"{' ' * 14}019{NOW}0000000000020000" + "0000" * 2)
+        # Two books is the limit of a fifth-grader: "too many items charged".
+        self.assertEqual(reply[2:61], f"     Y        019{NOW}0000000000020000" + "0000" * 2)
         fields = self.fields(reply, 61)
         self.assertEqual(sorted(fields["AU"]), ["M0001", "T0001"])
         self.assertNotIn("AT", fields)
