@@ -43,11 +43,11 @@ def rows() -> dict[str, list[tuple[Any, ...]]]:
         table, pk = model._meta.db_table, model._meta.pk
         if table not in connection.introspection.table_names() or pk is None:
             continue
-        names = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(str(f.column)) for f in model._meta.concrete_fields)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {names} FROM {connection.ops.quote_name(table)} "  # noqa: S608
-                f"ORDER BY {connection.ops.quote_name(pk.column)}"
+                f"SELECT {names} FROM {quote(table)} ORDER BY {quote(str(pk.column))}"  # noqa: S608
             )
             found[table] = [tuple(str(v) for v in row) for row in cursor.fetchall()]
     return found
