@@ -73,12 +73,12 @@ class DamagedMarcTests(hypothesis_django.TestCase):
     def test_a_damaged_iso2709_file_is_reported_never_raised(
         self, data: bytes, flavour: str
     ) -> None:
-        self.assert_reported(data, ".iso", ImportOptions(flavour=flavour, skip_bad=True))
+        event(self.assert_reported(data, ".iso", ImportOptions(flavour=flavour, skip_bad=True)))
 
     @settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck))
     @given(damaged(XML))
     def test_a_damaged_marcxml_file_is_reported_never_raised(self, data: bytes) -> None:
-        self.assert_reported(data, ".xml", ImportOptions(skip_bad=True))
+        event(self.assert_reported(data, ".xml", ImportOptions(skip_bad=True)))
 
     def test_a_marcxml_file_declaring_an_unreadable_encoding_is_reported_never_raised(
         self,
@@ -94,28 +94,33 @@ class DamagedMarcTests(hypothesis_django.TestCase):
     @settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.binary(max_size=3000))
     def test_any_bytes_at_all_are_reported_never_raised(self, data: bytes) -> None:
-        self.assert_reported(data, ".mrc", ImportOptions(skip_bad=True))
+        event(self.assert_reported(data, ".mrc", ImportOptions(skip_bad=True)))
 
-    def assert_reported(self, data: bytes, suffix: str, options: ImportOptions) -> None:
+    def assert_reported(self, data: bytes, suffix: str, options: ImportOptions) -> str:
+        """Check and import a file; what became of it, for hypothesis' statistics."""
         path = self.folder / f"damaged{suffix}"
         path.write_bytes(data)
         try:
             read = check_file(path, options)
         except MarcImportError as refused:
-            event("file refused whole")
             self.assertTrue(str(refused), "a refusal says why")
             self.assertFalse(ImportBatch.objects.exists())
-            return
+            return "file refused whole"
         for entry in read.entries:
             if entry.action == batch.ERROR:
                 self.assertTrue(entry.reason, f"{entry.label}: an error without a reason")
                 self.assertTrue(entry.label)
         errors = sum(entry.action == batch.ERROR for entry in read.entries)
-        event("records in error" if errors else "every record read")
         # Importing the good records brings exactly what the check promised.
         outcome = import_file(path, options, by=None, via="cli")
+        if outcome.refused:  # without "import the good ones", a bad record stops the file
+            self.assertFalse(options.skip_bad)
+            self.assertTrue(outcome.message)
+            self.assertFalse(ImportBatch.objects.exists())
+            return "file refused for its bad records"
         assert outcome.batch is not None
         counts = outcome.plan.counts()
         self.assertEqual(outcome.batch.records_added, counts[batch.ADD])
         self.assertEqual(outcome.batch.errors, counts[batch.ERROR])
         self.assertEqual(Item.objects.filter(import_batch=outcome.batch).count(), counts["items"])
+        return "records in error" if errors else "every record read"
