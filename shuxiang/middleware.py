@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -100,11 +101,11 @@ IDLE_KEY = "sx_last_seen"
 
 
 class SessionGuardMiddleware:
-    """Sessions on shared PCs: logged out after SHUXIANG_IDLE_MINUTES without a request,
-    and a kiosk's login (meant for SIP2 only) never holds a web session.
+    """Sessions on shared PCs: logged out after SHUXIANG_IDLE_MINUTES without a request.
+    A kiosk's login (meant for SIP2 only) is refused every web page but logging out.
 
-    The time of the last request is kept in the session, written at most once a minute so
-    that a busy desk does not write its session row on every scan.
+    The time of the last request is kept in the session, written at login and then at most
+    once a minute, so that a busy desk does not write its session row on every scan.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -112,12 +113,13 @@ class SessionGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and (getattr(user, "role", "") == "kiosk" or self._idle_too_long(request))
-        ):
-            logout(request)
+        if user is not None and user.is_authenticated:
+            if self._idle_too_long(request):
+                logout(request)
+            elif getattr(user, "role", "") == "kiosk" and not request.path.startswith(
+                KIOSK_MAY_OPEN
+            ):
+                raise PermissionDenied
         return self.get_response(request)
 
     def _idle_too_long(self, request: HttpRequest) -> bool:
@@ -131,3 +133,12 @@ class SessionGuardMiddleware:
         if not isinstance(last, int) or now - last >= 60:
             request.session[IDLE_KEY] = now
         return False
+
+
+# Log in, log out, switch language; the API answers to tokens, never to the session.
+KIOSK_MAY_OPEN = ("/accounts/", "/i18n/", "/api/")
+
+
+def note_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Start the idle clock at login (connected in AccountsConfig.ready)."""
+    request.session[IDLE_KEY] = int(time.time())

@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import CommandError, call_command
 
-from shuxiang.accounts.models import ApiToken, AuditLog, User
+from shuxiang.accounts.models import ApiToken, AuditLog, User, hash_token
 from shuxiang.test import BaseTestCase
 
 
@@ -27,7 +27,7 @@ class ApiTokenTests(BaseTestCase):
     def test_a_revoked_token_is_refused_and_the_others_keep_working(self) -> None:
         first, second = mint("lena"), mint("lena")
         out = StringIO()
-        call_command("token", "lena", "--revoke", first[3:11], stdout=out)
+        call_command("token", "lena", f"--revoke={first[3:11]}", stdout=out)
         self.assertIn("已吊销 1 个令牌", out.getvalue())
         self.assertEqual(self.get(first), 401)
         self.assertEqual(self.get(second), 200)
@@ -38,7 +38,7 @@ class ApiTokenTests(BaseTestCase):
 
     def test_a_whole_pasted_token_revokes_it_too(self) -> None:
         raw = mint("lena")
-        call_command("token", "lena", "--revoke", raw, stdout=StringIO())
+        call_command("token", "lena", f"--revoke={raw}", stdout=StringIO())
         self.assertEqual(self.get(raw), 401)
 
     def test_revoke_all_ends_every_token_of_the_user_only(self) -> None:
@@ -50,7 +50,7 @@ class ApiTokenTests(BaseTestCase):
     def test_a_prefix_of_someone_elses_token_revokes_nothing(self) -> None:
         hanas = mint("hana")
         with self.assertRaisesMessage(CommandError, "没有前缀为"):
-            call_command("token", "lena", "--revoke", hanas[3:11], stdout=StringIO())
+            call_command("token", "lena", f"--revoke={hanas[3:11]}", stdout=StringIO())
         self.assertEqual(self.get(hanas), 200)
 
     def test_the_list_shows_prefixes_and_state_never_the_token(self) -> None:
@@ -87,3 +87,10 @@ class ApiTokenTests(BaseTestCase):
         self.hana.is_active = False
         self.hana.save()
         self.assertEqual(self.get(raw, "/api/v1/classes"), 401)
+
+    def test_a_prefix_that_begins_with_a_dash_is_revoked_with_an_equals_sign(self) -> None:
+        raw = "sx_-Ab3dEf9" + "x" * 35
+        ApiToken.objects.create(user=self.lena, token_hash=hash_token(raw), prefix=raw[3:11])
+        self.assertEqual(self.get(raw), 200)
+        call_command("token", "lena", "--revoke=-Ab3dEf9", stdout=StringIO())
+        self.assertEqual(self.get(raw), 401)

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             "--revoke",
             metavar="PREFIX",
             help="revoke the user's token starting with PREFIX (the 8 characters after sx_), "
-            "or all of them with --revoke all",
+            "or all of them with --revoke all; write --revoke=PREFIX if it starts with -",
         )
         parser.add_argument("--list", action="store_true", help="list the user's tokens")
 
