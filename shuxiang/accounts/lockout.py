@@ -23,7 +23,8 @@ Kind = LoginLock.Kind
 def normalize(username: str) -> str:
     # Usernames are matched case-sensitively by Django, but "Lena" and "lena" are the same
     # person guessing; count them together.
-    return username.strip().lower()[:150]
+    # PostgreSQL refuses NUL in text; whatever else was typed is kept as typed.
+    return username.replace("\x00", "").strip().lower()[:150]
 
 
 def client_ip(request: HttpRequest) -> str | None:
