@@ -4,10 +4,12 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -116,6 +118,12 @@ class SessionGuardMiddleware:
         if user is not None and user.is_authenticated:
             if self._idle_too_long(request):
                 logout(request)
+                # Said on the login page the next view sends them to.
+                messages.info(
+                    request,
+                    _("You were logged out after %(minutes)s minutes without use.")
+                    % {"minutes": settings.SHUXIANG_IDLE_MINUTES},
+                )
             elif getattr(user, "role", "") == "kiosk" and not request.path.startswith(
                 KIOSK_MAY_OPEN
             ):

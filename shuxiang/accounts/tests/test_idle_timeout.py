@@ -23,7 +23,10 @@ class IdleTimeoutTests(BaseTestCase):
         with time_machine.travel(T0, tick=False):
             self.client.post("/accounts/login/", {"username": "sam", "password": "sam-pass-12"})
         self.assertEqual(self.at(29), 200)
-        self.assertEqual(self.at(29 + 31), 302)
+        with time_machine.travel(T0 + timedelta(minutes=29 + 31), tick=False):
+            r = self.client.get("/desk/", follow=True)
+        self.assertEqual(r.redirect_chain, [("/accounts/login/?next=/desk/", 302)])
+        self.assertContains(r, "30 分钟未操作，已自动退出登录")
         self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_a_desk_in_use_stays_logged_in_all_day(self) -> None:
