@@ -14,8 +14,10 @@ from hypothesis.extra import django as hypothesis_django
 
 from shuxiang.catalog import batch
 from shuxiang.catalog import services as catalog_services
-from shuxiang.catalog.models import ImportBatch, Item
+from shuxiang.catalog.models import ImportBatch, Item, Record
+from shuxiang.marc import generate
 from shuxiang.marc.importer import ImportOptions, MarcImportError, check_file, import_file
+from shuxiang.marc.models import MarcRecord
 from shuxiang.tests_reliability.soak import examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "marc" / "tests" / "fixtures"
@@ -90,6 +92,45 @@ class DamagedMarcTests(hypothesis_django.TestCase):
             with self.subTest(name):
                 damaged = text.replace(b'encoding="UTF-8"', b'encoding="' + name + b'"')
                 self.assert_reported(damaged, ".xml", ImportOptions())
+
+    def test_a_nul_byte_inside_a_field_is_reported_never_raised(self) -> None:
+        # PostgreSQL stores no NUL in text; SQLite would keep it silently.
+        records = [
+            generate.cnmarc(
+                f"NUL{n}",
+                [
+                    generate.field("200", "a", title, "f", "曹文轩著", ind="1 "),
+                    generate.field("905", "a", "SX", "b", f"NUL{n}"),
+                ],
+            )
+            for n, title in enumerate(["草房子\x00", "青铜葵花"])
+        ]
+        data = b"".join(generate.iso2709(record) for record in records)
+        self.assert_reported(data, ".iso", ImportOptions(skip_bad=True))
+        # Refused with a reason, or taken without the NUL: either way none is stored, in the
+        # description or in the original record kept beside it.
+        texts = [*Record.objects.values_list("title", flat=True)]
+        texts += MarcRecord.objects.values_list("data", flat=True)
+        self.assertFalse([text for text in texts if "\x00" in text])
+        self.assertTrue(Item.objects.filter(barcode="NUL1").exists())
+
+    def test_a_directory_entry_pointing_into_a_character_is_reported_never_raised(self) -> None:
+        record = generate.cnmarc(
+            "MID1",
+            [
+                generate.field("200", "a", "草房子", "f", "曹文轩著", ind="1 "),
+                generate.field("905", "a", "SX", "b", "MID1"),
+            ],
+        )
+        data = bytearray(generate.iso2709(record))
+        entry = data.index(b"200", 24)  # the 200's directory entry: tag, length, start
+        length, start = int(data[entry + 3 : entry + 7]), int(data[entry + 7 : entry + 12])
+        # Five bytes on ("1 ", "$a" and one byte of 草): the second byte of a UTF-8 character.
+        data[entry + 3 : entry + 12] = f"{length - 5:04d}{start + 5:05d}".encode()
+        self.assertEqual(
+            self.assert_reported(bytes(data), ".iso", ImportOptions(skip_bad=True)),
+            "records in error",
+        )
 
     @settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.binary(max_size=3000))
