@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -72,6 +72,39 @@ PERMISSIONS_POLICY = ", ".join(
         "display-capture",
     )
 )
+
+
+NUL_REFUSED = "输入中含有无效字符（NUL），请重新输入或重新扫描"
+
+
+class RefuseNulMiddleware:
+    """A NUL byte in a query or form field (a scanner's stray byte, a probe) is refused here:
+    PostgreSQL rejects it in any query with an error, so it must never reach a view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        fields = [request.GET]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            fields.append(request.POST)
+        for data in fields:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return self._refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):  # the API's own error shape (DESIGN §4.2)
+            body = {"error": "invalid_request", "message": NUL_REFUSED}
+            return JsonResponse(body, status=422, json_dumps_params={"ensure_ascii": False})
+        return HttpResponseBadRequest(
+            NUL_REFUSED.encode(), content_type="text/plain; charset=utf-8"
+        )
 
 
 class SecurityHeadersMiddleware:

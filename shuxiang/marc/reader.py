@@ -281,6 +281,9 @@ class Decoder:
         warnings: list[str] = []
         leader, base, layout = parse_structure(chunk, warnings)
         body = chunk[base:]
+        if b"\x00" in body:
+            # A NUL is damage, never text; PostgreSQL refuses it (SQLite would keep it).
+            raise RecordError("记录中有空字符（NUL），文件可能已损坏，这条记录无法读取")
         if body.isascii():
             charset = "ascii"
         elif self.encoding != AUTO:
@@ -302,9 +305,15 @@ class Decoder:
         record = pymarc.Record(force_utf8=True)
         record.leader = pymarc.Leader(leader)  # as it came: leader/09 blank stays blank
         marc8 = MARC8ToUnicode(quiet=True) if charset == MARC8 else None
-        record.fields = [
-            self._field(chunk, tag, s, e, charset, marc8, warnings) for tag, s, e in layout
-        ]
+        try:
+            record.fields = [
+                self._field(chunk, tag, s, e, charset, marc8, warnings) for tag, s, e in layout
+            ]
+        except UnicodeDecodeError:
+            # The body decodes as a whole, so a directory entry starts or ends mid-character.
+            raise RecordError(
+                "目录中的字段位置有误（落在一个字符中间），这条记录无法读取"
+            ) from None
         return record, charset, warnings
 
     def _claimed(self, leader: str, chunk: bytes, layout: list[tuple[str, int, int]]) -> str:
@@ -446,6 +455,18 @@ def read_marcxml(path: Path, limit: int | None = None) -> Iterator[Raw]:
             position + 1,
             0,
             error=f"XML 格式错误（第 {where} 行第 {column} 列），文件从这里起无法读取",
+            in_xml=True,
+        )
+        return
+    except (LookupError, ValueError) as exc:
+        # encoding="GB18030" (expat reads no multi-byte charset but UTF-8 and UTF-16: "multi-
+        # byte encodings are not supported") or a name Python does not know (LookupError).
+        if isinstance(exc, ValueError) and "encoding" not in str(exc):
+            raise
+        yield Raw(
+            position + 1,
+            0,
+            error="XML 文件声明的字符编码无法读取：请在原系统中导出为 UTF-8 后重新导入",
             in_xml=True,
         )
         return

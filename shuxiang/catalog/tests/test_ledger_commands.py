@@ -8,8 +8,9 @@ from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 
-from shuxiang.catalog.models import ImportBatch, Item
+from shuxiang.catalog.models import ImportBatch, Item, Location
 from shuxiang.test import BaseTestCase
 
 
@@ -63,3 +64,17 @@ class CommandTests(BaseTestCase):
             call_command("export_books", "--output", str(output), "--class", "Z")
         with self.assertRaisesMessage(CommandError, "应写作 YYYY-MM-DD"):
             call_command("export_books", "--output", str(output), "--from", "昨天")
+
+
+class BeforeInitTests(TestCase):
+    def test_importing_before_init_says_to_run_init_first(self) -> None:
+        self.assertFalse(Location.objects.exists())
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "books.xlsx"
+            book = openpyxl.Workbook()
+            book.active.append(["书名", "条码号"])
+            book.active.append(["草房子", "K1"])
+            book.save(path)
+            for command in ("import_books", "import_marc"):
+                with self.assertRaisesMessage(CommandError, "请先运行 shuxiang init"):
+                    call_command(command, str(path), stdout=io.StringIO())

@@ -61,6 +61,8 @@ class Command(BaseCommand):
         path: Path = opts["file"]
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
+        if not Location.objects.exists():
+            raise CommandError("还没有馆藏地点：请先运行 shuxiang init")
         self.quiet = opts["quiet"]
         options = ImportOptions(
             flavour=opts["flavour"],
