@@ -37,6 +37,9 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   report term [--from 日期 --to 日期] [--format json|md|xlsx|docx] [--output FILE] [--compare]
                                学期统计（默认本学期）：人均借书、覆盖率、各班情况……
   reindex                      重建检索索引
+  backup FILE | backup --dir DIR [--keep 14]
+                               备份整个图书馆（运行中也可；--dir 每日备份并保留最近 N 份）
+  restore FILE [--force]       从备份恢复（数据库已有数据时须加 --force）
   overdue [--date YYYY-MM-DD]  每日：过期预约、生成催还单（供定时任务调用）
   user add USERNAME --role ROLE [--password P] [--card CARD]
                                添加用户（ROLE: librarian assistant homeroom teacher
