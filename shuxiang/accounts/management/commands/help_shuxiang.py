@@ -12,6 +12,8 @@ USAGE = """书香 Shuxiang — 中小学图书馆系统
   demo                         载入演示学校（数据库为空时）
   serve [--host H] [--port P]  启动网站与 API（默认 http://127.0.0.1:8000）
                                （同时运行后台任务；--no-worker 不运行）
+  sip2 [--host H] [--port P] [--encoding utf-8|gbk]
+                               为自助借还机提供 SIP2 服务（默认 127.0.0.1:6001）
   import clc FILE              重新载入中图法分类表（CSV: code,name,parent_code）
   import patrons FILE [--dry-run] [--skip-bad]
                                导入花名册（.xlsx/.xls/.csv；学生按学号、教职工按工号对应）
