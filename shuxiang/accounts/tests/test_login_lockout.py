@@ -110,9 +110,11 @@ class LoginLockoutTests(BaseTestCase):
             self.assertIn("没有被锁定", out.getvalue())
 
     def test_any_typed_name_is_counted_without_a_server_error(self) -> None:
-        for name in ["a\x00b", "李" * 200, " ", "\x00"]:
+        for name in ["李" * 200, " "]:
             self.assertEqual(self.login(name, "x"), 200, repr(name))
-        self.assertEqual(self.fail_login("a\x00b", 4)[-1], 429)
+        self.assertEqual(self.fail_login("李" * 200, 4)[-1], 429)
+        for name in ["a\x00b", "\x00"]:  # refused before any view (RefuseNulMiddleware)
+            self.assertEqual(self.login(name, "x"), 400, repr(name))
 
     def test_a_kiosk_account_cannot_log_in_to_the_web_pages(self) -> None:
         from shuxiang.accounts.models import User
