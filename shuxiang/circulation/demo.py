@@ -34,7 +34,7 @@ from django.utils import timezone
 from shuxiang.accounts.models import AuditLog, User
 from shuxiang.catalog.demo import Table
 from shuxiang.catalog.models import Item
-from shuxiang.circulation import config, defaults, rotation, rules
+from shuxiang.circulation import config, defaults, rotation, rules, services
 from shuxiang.circulation.models import (
     CirculationEvent,
     ClosedDay,
@@ -101,6 +101,24 @@ def load_demo_history(*, seed: int = 0, today: date | None = None) -> HistoryRep
     config.invalidate()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def weed_demo_copies(count: int = 12) -> int:
+    """The librarian's first weeding of the term (剔旧): the oldest copies on the shelf are
+    written off through the desk's own function, so the withdrawals register has lines."""
+    librarian = User.objects.filter(role=User.Role.LIBRARIAN).order_by("pk").first()
+    channel = services.Channel(by=librarian, via="cli", station="demo")
+    reasons = [
+        Item.WithdrawalReason.WORN,
+        Item.WithdrawalReason.WEEDED,
+        Item.WithdrawalReason.SURPLUS,
+    ]
+    oldest = Item.objects.filter(status=Item.Status.ON_SHELF).order_by("received_on", "pk")
+    done = 0
+    for n, item in enumerate(oldest[:count]):
+        services.withdraw(item, channel, reason=reasons[n % len(reasons)])
+        done += 1
+    return done
 
 
 # ----------------------------------------------------------------------------- the calendar

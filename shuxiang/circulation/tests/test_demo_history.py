@@ -289,6 +289,10 @@ class DemoCommandHistoryTests(TestCase):
         self.assertTrue(visits.exists())
         self.assertEqual(set(visits.values_list("patron_type", flat=True)), {"teacher"})
         self.assertIn(f"教师进阅览室 {visits.count()}", text)
+        # A first weeding (剔旧), so that the withdrawals register and the figure have lines.
+        withdrawn = Item.objects.filter(status=Item.Status.WITHDRAWN, withdrawn_on=NOV_20.date())
+        self.assertEqual(withdrawn.count(), 12)
+        self.assertIn("剔旧注销 12 册", text)
 
     def test_an_august_demo_shows_last_spring_term(self) -> None:
         with time_machine.travel(datetime(2026, 8, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):

@@ -117,6 +117,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"写入{term.label}的计划目标 {len(goals.TYPICAL)} 条（报表 → 学期计划目标）"
             )
+        weeded = circulation_demo.weed_demo_copies()
+        self.stdout.write(f"剔旧注销 {weeded} 册（流通 → 注销登记簿）")
 
     def _progress(self, what: str) -> demo.Progress:
         def show(done: int, total: int) -> None:
