@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from pydantic import BaseModel
 
 from shuxiang.api.auth import TokenAuth
 from shuxiang.catalog.api import router as catalog_router
 from shuxiang.catalog.errors import CatalogError, DuplicateRecord
 from shuxiang.circulation.api import router as circulation_router
 from shuxiang.circulation.errors import CirculationError
+from shuxiang.middleware import NUL_REFUSED
 from shuxiang.patrons.api import router as patrons_router
 from shuxiang.patrons.errors import CardRetired, PatronError, PatronNotFound
 
@@ -96,6 +100,32 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, BaseModel):
+        return _has_nul(value.model_dump())
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A NUL in a path segment or a JSON string is refused as the middleware refuses one in a
+    form: PostgreSQL errors on it in any query. The middleware reads neither of these."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if _has_nul(kwargs):
+            raise HttpError(422, NUL_REFUSED)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_nul)
 api.add_router("/", catalog_router)
 api.add_router("/", patrons_router)
 api.add_router("/", circulation_router)

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from shuxiang.accounts.models import User
+from shuxiang.api.errors import errors
 from shuxiang.catalog import queries, search, services
 from shuxiang.catalog.errors import InvalidRecord
 from shuxiang.catalog.models import Item, Location, Record
@@ -168,7 +169,7 @@ def _item_out(item: Item) -> dict[str, object]:
     }
 
 
-@router.get("/records", response=SearchOut)
+@router.get("/records", response={200: SearchOut, **errors(401, 422)})
 def list_records(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, object]:
     if not 1 <= page <= 10000:
         raise HttpError(422, "页码应在 1–10000 之间")
@@ -179,7 +180,7 @@ def list_records(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, 
     return {"count": found.count, "count_exact": found.exact, "page": page, "results": results}
 
 
-@router.get("/records/{record_id}", response=RecordDetailOut)
+@router.get("/records/{record_id}", response={200: RecordDetailOut, **errors(401, 404, 422)})
 def get_record(request: HttpRequest, record_id: int) -> dict[str, object]:
     record = get_object_or_404(queries.with_availability(Record.objects.all()), pk=record_id)
     items = record.items.select_related("location").exclude(status=Item.Status.WITHDRAWN)
@@ -194,7 +195,7 @@ def get_record(request: HttpRequest, record_id: int) -> dict[str, object]:
     }
 
 
-@router.post("/records", response={201: CreatedOut})
+@router.post("/records", response={201: CreatedOut, **errors(401, 403, 409, 422)})
 def create_record(request: HttpRequest, body: RecordIn) -> Status[dict[str, object]]:
     user = request.user
     if not isinstance(user, User) or not user.can_catalogue:
@@ -259,12 +260,12 @@ def _location_by_name(locations: dict[str, Location], name: str) -> Location | N
     return next((loc for loc in locations.values() if loc.name == name.strip()), None)
 
 
-@router.get("/locations", response=list[LocationOut])
+@router.get("/locations", response={200: list[LocationOut], **errors(401)})
 def list_locations(request: HttpRequest) -> list[Location]:
     return list(Location.objects.all())
 
 
-@router.get("/items/{barcode}", response=ItemDetailOut)
+@router.get("/items/{barcode}", response={200: ItemDetailOut, **errors(401, 404)})
 def get_item(request: HttpRequest, barcode: str) -> dict[str, object]:
     item = (
         Item.objects.select_related("record", "location")

@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from shuxiang.accounts.models import AuditLog, User
+from shuxiang.api.errors import errors
 from shuxiang.circulation import rules, services
 from shuxiang.circulation.models import Hold
 from shuxiang.circulation.permissions import can_use_desk
@@ -176,7 +177,11 @@ def _hold_patron(user: User, card: str) -> Patron | str:
 # ----------------------------------------------------------------------------- circulation
 
 
-@router.post("/checkouts", response={201: CheckoutOut}, tags=["circulation"])
+@router.post(
+    "/checkouts",
+    response={201: CheckoutOut, **errors(401, 403, 404, 409, 410, 422)},
+    tags=["circulation"],
+)
 def check_out(request: HttpRequest, body: CheckoutIn) -> Status[dict[str, object]]:
     """Lend a copy to a patron (借). 4xx codes: patron_not_found, card_retired, item_not_found,
     not_for_loan, already_on_loan, limit_reached, patron_blocked, held_for_other,
@@ -200,7 +205,9 @@ def check_out(request: HttpRequest, body: CheckoutIn) -> Status[dict[str, object
     )
 
 
-@router.post("/checkins", response=CheckinOut, tags=["circulation"])
+@router.post(
+    "/checkins", response={200: CheckinOut, **errors(401, 403, 404, 409, 422)}, tags=["circulation"]
+)
 def check_in(request: HttpRequest, body: ItemIn) -> dict[str, object]:
     """Take a copy back (还). Says who it is now kept for and how late it came back.
     4xx codes: item_not_found, not_on_loan."""
@@ -220,7 +227,9 @@ def check_in(request: HttpRequest, body: ItemIn) -> dict[str, object]:
     }
 
 
-@router.post("/renewals", response=RenewalOut, tags=["circulation"])
+@router.post(
+    "/renewals", response={200: RenewalOut, **errors(401, 403, 404, 409, 422)}, tags=["circulation"]
+)
 def renew(request: HttpRequest, body: ItemIn) -> dict[str, object]:
     """Lend a copy again from today (续借). 4xx codes: item_not_found, not_on_loan,
     renewal_limit, on_hold, patron_blocked."""
@@ -229,7 +238,11 @@ def renew(request: HttpRequest, body: ItemIn) -> dict[str, object]:
     return {"loan": loan.pk, "due": loan.due_on, "renewals": loan.renewals}
 
 
-@router.post("/holds", response={201: HoldPlacedOut}, tags=["circulation"])
+@router.post(
+    "/holds",
+    response={201: HoldPlacedOut, **errors(401, 403, 404, 409, 410, 422)},
+    tags=["circulation"],
+)
 def place_hold(request: HttpRequest, body: HoldIn) -> Status[dict[str, object]]:
     """Hold a title that is out (预约): the librarian for any card, a reader for their own.
     4xx codes: patron_not_found, card_retired, item_not_found (no such record),
@@ -255,7 +268,12 @@ def place_hold(request: HttpRequest, body: HoldIn) -> Status[dict[str, object]]:
 # ----------------------------------------------------------------------------- patrons
 
 
-@router.get("/patrons/{card}", response=PatronOut, by_alias=True, tags=["patrons"])
+@router.get(
+    "/patrons/{card}",
+    response={200: PatronOut, **errors(401, 403, 404, 410)},
+    by_alias=True,
+    tags=["patrons"],
+)
 def get_patron(request: HttpRequest, card: str) -> dict[str, object]:
     """A patron by library card: 404 patron_not_found, 410 card_retired for a replaced card.
 

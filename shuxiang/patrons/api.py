@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from shuxiang.accounts.models import User
+from shuxiang.api.errors import errors
 from shuxiang.patrons import permissions
 from shuxiang.patrons.classes import ENROLLED
 
@@ -39,7 +40,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/classes", response=list[ClassOut])
+@router.get("/classes", response={200: list[ClassOut], **errors(401, 403, 422)})
 def list_classes(request: HttpRequest, graduated: bool = False) -> list[dict[str, object]]:
     """Current classes (graduated ones too with ?graduated=true): all for the librarian, a
     homeroom teacher's own."""
