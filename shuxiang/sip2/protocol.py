@@ -129,6 +129,9 @@ def _fields(text: str, code: str) -> tuple[tuple[str, str], ...]:
             raise ProtocolError(f"bad field {part[:12]!r} in {code}", code=code)
         if any(c in part for c in "\r\n"):
             raise ProtocolError(f"line break inside a field of {code}", code=code)
+        if "\x00" in part:
+            # A line-noise byte, never a character: PostgreSQL errors on it in any query.
+            raise ProtocolError(f"NUL inside a field of {code}", code=code)
         fields.append((part[:2], part[2:]))
     return tuple(fields)
 
