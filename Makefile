@@ -29,7 +29,7 @@ test: install ## run the whole test suite (SQLite, or DATABASE_URL)
 	$(BIN)/python -m pytest
 
 soak: install ## the reliability tests, long: hundreds of kills and 20x the fuzz examples
-	SHUXIANG_SOAK=1 $(BIN)/python -m pytest shuxiang/tests_reliability -p no:logging -s
+	SHUXIANG_SOAK=1 $(BIN)/python -m pytest shuxiang/tests_reliability shuxiang/api/tests/test_openapi_fuzz.py shuxiang/sip2/tests/test_protocol_properties.py -p no:logging -s
 
 bench: install ## run the benchmarks, write bench/results.json and bench/REPORT.md
 	$(BIN)/python -m bench.run
