@@ -365,10 +365,7 @@ def term_figures(period: Period, *, top: int = 10) -> TermFigures:
     lent = counts.n(REGULAR) + counts.n(CORNER)
     class_rows = _class_rows(counts, pupils)
     classes = _classes(period, counts, pupils, class_rows)
-    ranked = sorted(
-        (c for c in classes if c.students),
-        key=lambda c: (-c.loans_per_student, -c.coverage, c.label),
-    )
+    ranked = ranking(classes)
     titles = _loans_by_record(period)
     return TermFigures(
         period=period,
@@ -550,16 +547,30 @@ def _popular_titles(records: list[tuple[int, str, int]], top: int) -> list[Title
     return [Title(pk, titles.get(pk, ""), n) for pk, _code, n in best]
 
 
-def _loans_by_main_class(records: list[tuple[int, str, int]]) -> list[MainClassLoans]:
-    """Regular loans by the 中图法 main class of the record (two letters for T and DF)."""
+def ranking(classes: list[ClassFigures]) -> list[ClassFigures]:
+    """The 最爱读书班级 order: classes with pupils, by loans per student, coverage, label."""
+    return sorted(
+        (c for c in classes if c.students),
+        key=lambda c: (-c.loans_per_student, -c.coverage, c.label),
+    )
+
+
+def by_main_class(counts: list[tuple[str, int]]) -> list[MainClassLoans]:
+    """(class number, count) pairs summed per 中图法 main class (two letters for T and DF),
+    named from the loaded 中图法 table, in class order with 未分类 last."""
     totals: dict[str, int] = defaultdict(int)
-    for _pk, code, n in records:
+    for code, n in counts:
         totals[clc.main_class(code[:2]) or UNCLASSIFIED] += n
     names = dict(ClcClass.objects.filter(code__in=list(totals)).values_list("code", "name"))
     return [
         MainClassLoans(code, names.get(code) or MAIN_CLASS_NAMES.get(code, ""), totals[code])
         for code in sorted(totals, key=lambda c: (c == UNCLASSIFIED, c))
     ]
+
+
+def _loans_by_main_class(records: list[tuple[int, str, int]]) -> list[MainClassLoans]:
+    """Regular loans by the 中图法 main class of the record."""
+    return by_main_class([(code, n) for _pk, code, n in records])
 
 
 # ----------------------------------------------------------------------------- comparison

@@ -149,6 +149,7 @@ class Chart:
 
     def spec(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "kind": self.kind,
             "title": self.title,
             "categories": self.categories,
@@ -275,7 +276,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period": so_far,
         "result": result,
         "cards": _cards(result),
-        "charts": [c.spec() | {"key": c.key} for c in _charts(result)],
+        "charts": [c.spec() for c in _charts(result)],
         "query": _query(term, compare=False),
     }
     user = active_user(request.user)
@@ -286,16 +287,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @reports_reader_required
 def term_report(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
     form = _period_form(request)
-    period = _chosen(form, today)
-    if period is None:
-        return render(request, "reports/term.html", {"form": form}, status=400)
-    compare = bool(form.is_bound and form.cleaned_data.get("compare"))
-    result = figures.term_figures(period)
-    changes = None
-    if compare:
-        changes = figures.compare(result, figures.term_figures(period.previous()))
+    counted = _counted(form)
+    if counted is None:
+        return _bad_period(request, form)
+    result, changes = counted
+    period = result.period
     AuditLog.record(
         "term_report.viewed",
         by=_user(request),
@@ -309,8 +306,8 @@ def term_report(request: HttpRequest) -> HttpResponse:
         "summary": output.summary_sentences(result),
         "headline": _headline(result),
         "changes": _changes(changes),
-        "charts": [c.spec() | {"key": c.key} for c in _charts(result)],
-        "query": _query(period, compare),
+        "charts": [c.spec() for c in _charts(result)],
+        "query": _query(period, changes is not None),
         "can_open_classes": active_user(request.user) is not None
         and permissions.visible_classes(request.user).exists(),
         "tables": TABLES,
@@ -329,8 +326,9 @@ def _download(content: bytes | str, fmt: str, name: str) -> HttpResponse:
     return response
 
 
-def _counted(request: HttpRequest) -> tuple[TermFigures, list[figures.Change] | None] | None:
-    form = _period_form(request)
+def _counted(form: PeriodForm) -> tuple[TermFigures, list[figures.Change] | None] | None:
+    """The period's figures, and the change from the period before when asked; None when the
+    form asks for no valid period."""
     period = _chosen(form, timezone.localdate())
     if period is None:
         return None
@@ -341,8 +339,7 @@ def _counted(request: HttpRequest) -> tuple[TermFigures, list[figures.Change] | 
     return result, changes
 
 
-def _bad_period(request: HttpRequest) -> HttpResponse:
-    form = _period_form(request)
+def _bad_period(request: HttpRequest, form: PeriodForm) -> HttpResponse:
     return render(request, "reports/term.html", {"form": form}, status=400)
 
 
@@ -351,9 +348,10 @@ def term_download(request: HttpRequest, fmt: str) -> HttpResponse:
     """The whole report as Excel (one sheet per table), Word (the 工作总结) or Markdown."""
     if fmt not in DOWNLOADS:
         raise Http404
-    counted = _counted(request)
+    form = _period_form(request)
+    counted = _counted(form)
     if counted is None:
-        return _bad_period(request)
+        return _bad_period(request, form)
     result, changes = counted
     content: bytes | str
     if fmt == "xlsx":
@@ -377,9 +375,10 @@ def table_download(request: HttpRequest, table: str) -> HttpResponse:
     """One table of the report as an Excel workbook of one sheet."""
     if table not in TABLES:
         raise Http404
-    counted = _counted(request)
+    form = _period_form(request)
+    counted = _counted(form)
     if counted is None:
-        return _bad_period(request)
+        return _bad_period(request, form)
     result, changes = counted
     if table == "changes" and changes is None:
         changes = figures.compare(result, figures.term_figures(result.period.previous()))
@@ -428,10 +427,7 @@ class Standing:
 
 def standing(classes: list[ClassFigures], class_id: int) -> Standing | None:
     """The class's place in the 最爱读书班级 order (loans per student, then coverage)."""
-    ranked = sorted(
-        (c for c in classes if c.students),
-        key=lambda c: (-c.loans_per_student, -c.coverage, c.label),
-    )
+    ranked = figures.ranking(classes)
     mine = next((c for c in ranked if c.class_id == class_id), None)
     if mine is None:
         return None
@@ -505,7 +501,7 @@ def class_report(request: HttpRequest, pk: int) -> HttpResponse:
         "readers": readers,
         "not_yet": [r for r in readers if not r.loans],
         "overdue": overdue.overdue_lines(today, school_class),
-        "charts": [week_chart(weeks).spec() | {"key": "weeks"}],
+        "charts": [week_chart(weeks).spec()],
         "can_read_reports": can_read_reports(request.user),
     }
     return render(request, "reports/class.html", context)

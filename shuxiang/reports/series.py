@@ -15,11 +15,9 @@ from django.db.models import Count
 from django.db.models.functions import Substr, Upper
 from django.utils import timezone
 
-from shuxiang.catalog.models import ClcClass, Item
 from shuxiang.circulation.models import Loan
-from shuxiang.lib import clc
 from shuxiang.patrons.models import Patron
-from shuxiang.reports.figures import MAIN_CLASS_NAMES, UNCLASSIFIED
+from shuxiang.reports import compliance, figures
 from shuxiang.reports.periods import Period
 
 
@@ -75,18 +73,12 @@ class Shelf:
 
 def collection_by_main_class() -> list[Shelf]:
     """Copies held today (not withdrawn, not lost) per 中图法 main class: 藏书结构."""
-    held = Item.objects.exclude(status__in=[Item.Status.WITHDRAWN, Item.Status.LOST])
     rows = (
-        held.annotate(head=Upper(Substr("record__class_number", 1, 2)))
+        compliance.collection()
+        .annotate(head=Upper(Substr("record__class_number", 1, 2)))
         .values("head")
         .annotate(n=Count("id"))
         .order_by()
     )
-    totals: dict[str, int] = defaultdict(int)
-    for row in rows:
-        totals[clc.main_class(row["head"] or "") or UNCLASSIFIED] += row["n"]
-    names = dict(ClcClass.objects.filter(code__in=list(totals)).values_list("code", "name"))
-    return [
-        Shelf(code, names.get(code) or MAIN_CLASS_NAMES.get(code, ""), totals[code])
-        for code in sorted(totals, key=lambda c: (c == UNCLASSIFIED, c))
-    ]
+    grouped = figures.by_main_class([(row["head"] or "", row["n"]) for row in rows])
+    return [Shelf(g.code, g.name, g.loans) for g in grouped]
